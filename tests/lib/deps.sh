@@ -1,0 +1,33 @@
+#!/bin/bash
+# Install the Debian packages mediagate needs to build and test, when missing.
+# As root: apt-get installs them (quietly, idempotent). Otherwise: list what
+# is missing and fail. The package list is the single source of truth.
+set -eu
+pkgs=(
+	# build
+	gcc make pkg-config libc6-dev clang libclang-rt-14-dev clang-format cppcheck
+	libudev-dev libusb-1.0-0-dev libblkid-dev libcryptsetup-dev libmount-dev
+	libsqlite3-dev libssl-dev libjson-c-dev libsystemd-dev
+	# tests
+	libcmocka-dev umockdev libumockdev-dev sqlite3 cryptsetup-bin valgrind
+	# kernel module and VM tests
+	linux-headers-amd64 linux-headers-6.12-amd64 pahole kmod
+	qemu-system-x86 busybox-static udev socat dosfstools fdisk e2fsprogs cpio
+	xz-utils util-linux dmsetup sg3-utils
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	[[ $p == \#* ]] && continue
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[[ $st == installed ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ $(id -u) -ne 0 ]]; then
+	echo "deps: missing Debian packages: ${missing[*]}" >&2
+	echo "deps: run as root, or: apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get -o DPkg::Lock::Timeout=600 -qq update
+apt-get -o DPkg::Lock::Timeout=600 -qq install -y --no-install-recommends "${missing[@]}" >/dev/null
