@@ -55,4 +55,41 @@ struct ident_device {
 /* True if the device has an interface of class @cls. */
 bool ident_has_class(const struct ident_device *d, uint8_t cls);
 
+/* Name of a connect type: "hotplug", "hardwired", "unknown". */
+const char *ident_connect_name(enum ident_connect c);
+
+/*
+ * Pure: fill the descriptor-derived fields of *@ret_dev (vid, pid, bcd, the
+ * bDeviceClass triple, the interface list) from the raw sysfs "descriptors"
+ * bytes: the 18-byte device descriptor followed by every configuration's raw
+ * descriptors. @config is the active bConfigurationValue; with 0 (device not
+ * configured yet, or unknown) the interfaces of every configuration are listed,
+ * so a class hidden in a second configuration is still seen. Interfaces are
+ * listed once per distinct (number, class triple), alternate settings included.
+ * Other fields of *@ret_dev are left alone; nothing is written on error.
+ * Returns 0, -EBADMSG (malformed or truncated), -E2BIG (> IDENT_MAX_INTF).
+ */
+int ident_parse_descriptors(const uint8_t *buf, size_t len, unsigned int config,
+			    struct ident_device *ret_dev);
+
+/* SHA-256 of @len bytes into @ret_hash (32 bytes). 0 or -EIO. */
+int ident_hash_descriptors(const uint8_t *buf, size_t len, uint8_t ret_hash[32]);
+
+/*
+ * Adapter over libudev: the USB device at @syspath ("/sys/devices/...",
+ * "/sys/bus/usb/devices/2-1.4" or just "2-1.4"; an interface or any child of
+ * a USB device names its device). Reads the raw attributes (strings bounded,
+ * NUL-free, trailing newline dropped) and the raw "descriptors" file.
+ * Returns 0, -ENODEV (no such USB device), -EBADMSG, -E2BIG, -errno.
+ */
+int ident_from_syspath(const char *syspath, struct ident_device *ret_dev);
+
+struct udev_device;
+int ident_from_udev(struct udev_device *udev_dev, struct ident_device *ret_dev);
+
+/* From a kernel hold record (no hash: the caller may add one from
+ * MEDIAGATE_IOC_GET_DESCRIPTORS). -EINVAL for a bad record. */
+struct mediagate_event;
+int ident_from_event(const struct mediagate_event *ev, struct ident_device *ret_dev);
+
 #endif
