@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target: the policy parser (policy_parse_buffer).
+ *
+ * Beyond "no crash, no leak, no undefined behaviour", every input checks:
+ *  - failure: *ret_policy untouched, at least one diagnostic, each one
+ *    pointing inside the input;
+ *  - success: the canonical print re-parses, and prints back identically;
+ *    both policies agree on rule count, settings and every decision over a
+ *    fixed set of devices x media; each decision is well-formed.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz-util.h"
+#include "policy.h"
+
+#define NAME_IN "fuzz.conf"
+#define NAME_CANON "canonical.conf"
+
+static struct ident_device devs[FUZZ_N_DEVS];
+static struct media_info media[FUZZ_N_MEDIA];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fuzz_devices(devs);
+	fuzz_media(media);
+	return 0;
+}
+
+static void print_policy(const void *p, FILE *f)
+{
+	policy_print(p, f);
+}
+
+static void print_diags(const void *l, FILE *f)
+{
+	diag_print(l, f);
+}
+
+static unsigned int count_lines(const char *buf, size_t len)
+{
+	unsigned int n = 1;
+
+	for (size_t i = 0; i < len; i++)
+		n += buf[i] == '\n';
+	return n;
+}
+
+/* A parse that failed: diagnostics present, positions inside the input. */
+static void check_failure(int r, const struct diag_list *diags, const char *buf, size_t len)
+{
+	unsigned int lines = count_lines(buf, len);
+	size_t n;
+	char *s;
+
+	fuzz_assert(r < 0, "policy_parse_buffer returned %d with no policy", r);
+	if (r == -ENOMEM)
+		return;
+	fuzz_assert(diags->n > 0, "parse failed (%d) without a diagnostic", r);
+	for (size_t i = 0; i < diags->n; i++) {
+		fuzz_assert(diags->v[i].msg && diags->v[i].msg[0], "empty diagnostic %zu", i);
+		fuzz_assert(diags->v[i].line <= lines, "diagnostic at line %u, input has %u lines",
+			    diags->v[i].line, lines);
+	}
+	s = fuzz_capture(print_diags, diags, &n);
+	free(s);
+}
+
+static void check_decision(const struct policy_decision *d, const char *name, unsigned int lines,
+			   bool media_known)
+{
+	fuzz_assert(d->verdict >= POLICY_ALLOW && d->verdict <= POLICY_BLOCK, "verdict %d",
+		    d->verdict);
+	fuzz_assert(policy_verdict_name(d->verdict) != NULL, "no name for verdict %d", d->verdict);
+	fuzz_assert(memchr(d->why, '\0', sizeof(d->why)) != NULL, "why not terminated");
+	if (d->is_default) {
+		fuzz_assert(d->line == 0, "default decision with line %u", d->line);
+	} else {
+		fuzz_assert(d->line >= 1 && d->line <= lines, "rule line %u of %u", d->line,
+			    lines);
+		fuzz_assert(d->file && strcmp(d->file, name) == 0, "rule file %s, expected %s",
+			    d->file ? d->file : "(null)", name);
+	}
+	if (d->needs_media) {
+		fuzz_assert(!media_known, "needs_media although the media kind is known");
+		fuzz_assert(d->verdict == POLICY_READONLY, "needs_media with verdict %d",
+			    d->verdict);
+	}
+}
+
+/* @a (parsed from the input) and @b (from its canonical print) decide alike. */
+static void check_decisions(const struct policy *a, unsigned int a_lines, const struct policy *b,
+			    unsigned int b_lines)
+{
+	for (int i = 0; i < FUZZ_N_DEVS; i++) {
+		for (int j = 0; j < FUZZ_N_MEDIA; j++) {
+			const struct media_info *m = j == 0 ? NULL : &media[j];
+			struct policy_decision da, db;
+
+			policy_decide(a, &devs[i], m, &da);
+			policy_decide(b, &devs[i], m, &db);
+			check_decision(&da, NAME_IN, a_lines, j != 0);
+			check_decision(&db, NAME_CANON, b_lines, j != 0);
+			fuzz_assert(da.verdict == db.verdict && da.is_default == db.is_default &&
+					    da.needs_media == db.needs_media && da.log == db.log,
+				    "device %d media %d: input says %s%s (line %u), canonical form "
+				    "says %s%s (line %u)",
+				    i, j, policy_verdict_name(da.verdict),
+				    da.needs_media ? " needs-media" : "", da.line,
+				    policy_verdict_name(db.verdict),
+				    db.needs_media ? " needs-media" : "", db.line);
+		}
+	}
+}
+
+static void check_settings(const struct policy *a, const struct policy *b)
+{
+	const struct policy_encryption *ea = policy_encryption(a), *eb = policy_encryption(b);
+	const char *ra = policy_registry_path(a), *rb = policy_registry_path(b);
+
+	fuzz_assert(policy_rule_count(a) == policy_rule_count(b), "rule count %u vs %u",
+		    policy_rule_count(a), policy_rule_count(b));
+	fuzz_assert((!ra && !rb) || (ra && rb && strcmp(ra, rb) == 0), "registry path differs");
+	fuzz_assert(ea && eb, "no encryption settings");
+	fuzz_assert(ea->luks_version == eb->luks_version &&
+			    strcmp(ea->cipher, eb->cipher) == 0 &&
+			    ea->min_key_bits == eb->min_key_bits,
+		    "encryption settings differ after print");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct policy *const sentinel = (struct policy *)&devs[0];
+	struct policy *p = sentinel, *q = sentinel;
+	struct diag_list diags = {0};
+	char *c1, *c2;
+	size_t n1, n2;
+	int r;
+
+	r = policy_parse_buffer(NAME_IN, (const char *)data, size, &p, &diags);
+	if (r < 0 || p == sentinel) {
+		fuzz_assert(p == sentinel, "*ret_policy written on failure (r=%d)", r);
+		check_failure(r, &diags, (const char *)data, size);
+		diag_list_free(&diags);
+		return 0;
+	}
+	fuzz_assert(p != NULL, "success (r=%d) with a NULL policy", r);
+	diag_list_free(&diags);
+
+	c1 = fuzz_capture(print_policy, p, &n1);
+	r = policy_parse_buffer(NAME_CANON, c1, n1, &q, &diags);
+	if (r < 0) {
+		fprintf(stderr, "--- canonical form:\n%s--- its diagnostics:\n", c1);
+		diag_print(&diags, stderr);
+	}
+	fuzz_assert(r >= 0 && q != sentinel, "canonical form does not re-parse (r=%d)", r);
+	diag_list_free(&diags);
+
+	c2 = fuzz_capture(print_policy, q, &n2);
+	if (n1 != n2 || memcmp(c1, c2, n1) != 0)
+		fprintf(stderr, "--- first print:\n%s--- second print:\n%s---\n", c1, c2);
+	fuzz_assert(n1 == n2 && memcmp(c1, c2, n1) == 0, "print -> parse -> print differs");
+
+	check_settings(p, q);
+	check_decisions(p, count_lines((const char *)data, size), q, count_lines(c1, n1));
+
+	free(c1);
+	free(c2);
+	policy_free(q);
+	policy_free(p);
+	return 0;
+}
