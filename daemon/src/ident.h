@@ -10,6 +10,7 @@
 #define MEDIAGATE_IDENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define IDENT_STR_MAX 256	/* bytes kept of a device string, incl. NUL */
