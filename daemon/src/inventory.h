@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * inventory: the media ledger, an SQLite adapter
+ * (/var/lib/mediagate/inventory.db).
+ *
+ * - media: one row per medium ever seen, keyed by its USB identity
+ *   (vid, pid, raw serial): identity, registration, first/last seen, last
+ *   host, last user, mount count, last verdict, what was on it.
+ * - events: append-only (triggers refuse UPDATE and DELETE): every verdict,
+ *   mount, unmount, tamper and reload, with its audit line.
+ *
+ * WAL journal, synchronous=FULL, every write one transaction: a kill -9 at
+ * any point leaves the last committed state. The schema version lives in
+ * PRAGMA user_version; inv_open() migrates older files step by step, each
+ * step in its own transaction, and refuses files newer than this build.
+ */
+#ifndef MEDIAGATE_INVENTORY_H
+#define MEDIAGATE_INVENTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ident.h"
+#include "media.h"
+
+#define INV_DEFAULT_PATH "/var/lib/mediagate/inventory.db"
+#define INV_SCHEMA_VERSION 2
+
+struct inv;
+
+#define INV_OPEN_READONLY (1U << 0)
+
+/* Open (creating it 0640 if missing, unless read-only) and migrate. */
+int inv_open(const char *path, unsigned int flags, struct inv **ret_inv);
+void inv_close(struct inv *inv);
+/* PRAGMA user_version of the open file. */
+int inv_schema_version(struct inv *inv);
+/* PRAGMA integrity_check: 0 if "ok", -EBADMSG otherwise. */
+int inv_integrity_check(struct inv *inv);
+
+/* One observation of a medium, stored as an upsert of its media row plus
+ * one appended event, in a single transaction. */
+struct inv_sighting {
+	int64_t time;			/* Unix seconds */
+	const char *type;		/* event name: "verdict", "mount", "unmount", "tamper" */
+	const struct ident_device *dev;	/* required */
+	const struct media_info *media;	/* NULL: keep what is stored */
+	const char *medium_id;		/* registry id; NULL: keep */
+	const char *verdict;		/* NULL: keep last_verdict */
+	const char *host;
+	const char *user;		/* NULL: keep last_user */
+	bool mount;			/* count a mount */
+	const char *line;		/* the audit line */
+};
+int inv_record(struct inv *inv, const struct inv_sighting *s);
+
+/* An event that concerns no medium (policy reload). */
+int inv_record_event(struct inv *inv, int64_t time, const char *type, const char *host,
+		     const char *line);
+
+struct inv_medium {
+	int64_t id;
+	uint16_t vid, pid;
+	char serial[IDENT_STR_MAX];
+	char manufacturer[IDENT_STR_MAX];
+	char product[IDENT_STR_MAX];
+	char medium_id[64];
+	bool registered;
+	char media_kind[16];		/* "", "none", "plain", "luks1", "luks2" */
+	char luks_uuid[40];
+	char fs_uuid[64];
+	char fs_label[256];
+	int64_t first_seen, last_seen;
+	char last_host[256];
+	char last_user[256];
+	int64_t mount_count;
+	char last_verdict[16];
+};
+
+/* Look a medium up by USB identity; -ENOENT if never seen. */
+int inv_get_medium(struct inv *inv, uint16_t vid, uint16_t pid, const char *serial,
+		   struct inv_medium *ret);
+/* Number of media rows / event rows (of @type, or all when NULL). */
+int inv_count_media(struct inv *inv, int64_t *ret);
+int inv_count_events(struct inv *inv, const char *type, int64_t *ret);
+
+#endif
