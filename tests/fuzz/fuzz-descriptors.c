@@ -44,6 +44,9 @@ static int parse_checked(const uint8_t *data, size_t size, unsigned int config,
 
 	memset(ret, 0xa5, sizeof(*ret));
 	snprintf(ret->serial, sizeof(ret->serial), "keep-me");
+	ret->connect = IDENT_CONNECT_HARDWIRED;
+	ret->strings_truncated = true;
+	ret->have_hash = true;
 	before = *ret;
 	r = ident_parse_descriptors(data, size, config, ret);
 	if (r < 0) {
@@ -65,7 +68,7 @@ static int parse_checked(const uint8_t *data, size_t size, unsigned int config,
 				    "interface %u listed twice", i);
 	fuzz_assert(!memcmp(ret->name, before.name, sizeof(before.name)) &&
 			    !memcmp(ret->serial, before.serial, sizeof(before.serial)) &&
-			    ret->connect == before.connect && ret->have_hash == before.have_hash,
+			    ret->connect == before.connect && ret->have_hash && ret->strings_truncated,
 		    "a field not derived from descriptors was written");
 	return 0;
 }
@@ -90,7 +93,6 @@ static bool config_value_present(const uint8_t *data, size_t size, unsigned int 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ident_device all, one;
-	uint8_t hash[32];
 	int r_all, r;
 
 	r_all = parse_checked(data, size, 0, &all);
@@ -112,6 +114,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_assert(r_all == -E2BIG, "config %u parses, config 0 fails with %d",
 				    config, r_all);
 	}
-	fuzz_assert(ident_hash_descriptors(data, size, hash) == 0, "hash failed");
 	return 0;
 }

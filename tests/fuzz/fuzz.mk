@@ -18,11 +18,11 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter $(FUZZ_SAN)
 # Each target links the part it needs, so one module's work in progress does
 # not hold the others up.
 FUZZ_BASE_SRCS = $(wildcard daemon/src/strutil.c daemon/src/diag.c daemon/src/ident_util.c \
-	daemon/src/ident_desc*.c daemon/src/ident_hash*.c)
+	daemon/src/ident_desc*.c)
 FUZZ_policy_SRCS = $(FUZZ_BASE_SRCS) $(wildcard daemon/src/policy*.c)
-FUZZ_registry_SRCS = $(FUZZ_policy_SRCS) $(wildcard daemon/src/registry*.c)
+FUZZ_registry_SRCS = $(FUZZ_BASE_SRCS) $(wildcard daemon/src/registry*.c)
 FUZZ_descriptors_SRCS = $(FUZZ_BASE_SRCS)
-FUZZ_CORE_OBJS = $(sort $(FUZZ_registry_SRCS:%.c=$(FUZZ_O)/%.o))
+FUZZ_CORE_OBJS = $(sort $(FUZZ_policy_SRCS:%.c=$(FUZZ_O)/%.o) $(FUZZ_registry_SRCS:%.c=$(FUZZ_O)/%.o))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_O)/%)
 
