@@ -35,8 +35,10 @@
 struct registry {
 	struct registry_entry *v;
 	size_t n;
-	uint32_t *by_uuid;	/* index+1 into v; 0 = empty slot */
-	uint32_t *by_id;
+	/* Slots: low 32 bits index+1 into v (0 = empty), high 32 bits the
+	 * key's hash, so a probe rarely touches an entry that is not it. */
+	uint64_t *by_uuid;
+	uint64_t *by_id;
 	size_t mask;		/* table size - 1 (a power of two) */
 	uint64_t seed;
 };
@@ -519,20 +521,36 @@ static uint64_t hash_str(uint64_t seed, const char *s)
 	return h;
 }
 
+#define SLOT_INDEX(s) ((uint32_t)(s))
+#define SLOT_MAKE(idx, h) ((uint64_t)(idx) | ((h) & 0xffffffff00000000ull))
+
 /* Find the slot holding @key in @tab (or the empty slot where it would go). */
-static size_t slot_find(const struct registry *r, const uint32_t *tab, const char *key,
-			bool by_uuid)
+static size_t slot_find(const struct registry *r, const uint64_t *tab, const char *key,
+			bool by_uuid, uint64_t *ret_hash)
 {
-	size_t i = hash_str(r->seed, key) & r->mask;
+	uint64_t h = hash_str(r->seed, key);
+	size_t i = h & r->mask;
 
-	while (tab[i]) {
-		const struct registry_entry *e = &r->v[tab[i] - 1];
+	*ret_hash = h;
+	while (SLOT_INDEX(tab[i])) {
+		if ((tab[i] ^ h) >> 32 == 0) {
+			const struct registry_entry *e = &r->v[SLOT_INDEX(tab[i]) - 1];
 
-		if (!strcmp(by_uuid ? e->luks_uuid : e->medium_id, key))
-			return i;
+			if (!strcmp(by_uuid ? e->luks_uuid : e->medium_id, key))
+				return i;
+		}
 		i = (i + 1) & r->mask;
 	}
 	return i;
+}
+
+static const struct registry_entry *lookup(const struct registry *r, const uint64_t *tab,
+					   const char *key, bool by_uuid)
+{
+	uint64_t h;
+	size_t i = slot_find(r, tab, key, by_uuid, &h);
+
+	return SLOT_INDEX(tab[i]) ? &r->v[SLOT_INDEX(tab[i]) - 1] : NULL;
 }
 
 /* Check an entry for duplicates and add it; -EEXIST after a diagnostic. */
@@ -540,19 +558,20 @@ static int add_entry(struct parser *ps, const struct registry_entry *e, const st
 		     const struct tok *uuid)
 {
 	struct registry *r = ps->reg;
-	size_t si = slot_find(r, r->by_id, e->medium_id, false);
-	size_t su = slot_find(r, r->by_uuid, e->luks_uuid, true);
+	uint64_t hi, hu;
+	size_t si = slot_find(r, r->by_id, e->medium_id, false, &hi);
+	size_t su = slot_find(r, r->by_uuid, e->luks_uuid, true, &hu);
 	char buf[16];
 	int ret = 0;
 
-	if (r->by_id[si]) {
-		snprintf(buf, sizeof(buf), "%u", r->v[r->by_id[si] - 1].line);
+	if (SLOT_INDEX(r->by_id[si])) {
+		snprintf(buf, sizeof(buf), "%u", r->v[SLOT_INDEX(r->by_id[si]) - 1].line);
 		lex_error(&ps->lx, id->line, id->col,
 			  "duplicate medium id (first defined on line %s)", buf);
 		ret = -EEXIST;
 	}
-	if (r->by_uuid[su]) {
-		snprintf(buf, sizeof(buf), "%u", r->v[r->by_uuid[su] - 1].line);
+	if (SLOT_INDEX(r->by_uuid[su])) {
+		snprintf(buf, sizeof(buf), "%u", r->v[SLOT_INDEX(r->by_uuid[su]) - 1].line);
 		lex_error(&ps->lx, uuid->line, uuid->col,
 			  "duplicate LUKS UUID (first registered on line %s)", buf);
 		ret = -EEXIST;
@@ -561,8 +580,8 @@ static int add_entry(struct parser *ps, const struct registry_entry *e, const st
 		return ret;
 	r->v[r->n] = *e;
 	r->n++;
-	r->by_id[si] = (uint32_t)r->n;
-	r->by_uuid[su] = (uint32_t)r->n;
+	r->by_id[si] = SLOT_MAKE(r->n, hi);
+	r->by_uuid[su] = SLOT_MAKE(r->n, hu);
 	return 0;
 }
 
@@ -669,8 +688,8 @@ static struct registry *registry_new(size_t max_entries)
 		size <<= 1;
 	r->mask = size - 1;
 	r->v = calloc(max_entries, sizeof(*r->v));
-	r->by_uuid = calloc(size, sizeof(uint32_t));
-	r->by_id = calloc(size, sizeof(uint32_t));
+	r->by_uuid = calloc(size, sizeof(uint64_t));
+	r->by_id = calloc(size, sizeof(uint64_t));
 	if (!r->v || !r->by_uuid || !r->by_id)
 		return NULL;
 	if (getrandom(&r->seed, sizeof(r->seed), GRND_NONBLOCK) != sizeof(r->seed))
@@ -786,29 +805,25 @@ size_t registry_count(const struct registry *r)
 const struct registry_entry *registry_find_uuid(const struct registry *r, const char *luks_uuid)
 {
 	char key[40];
-	size_t i, n;
+	size_t n;
 
 	if (!r || !luks_uuid)
 		return NULL;
 	n = strnlen(luks_uuid, sizeof(key));
 	if (n >= sizeof(key))
 		return NULL;
-	for (i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		key[i] = (luks_uuid[i] >= 'A' && luks_uuid[i] <= 'F') ? (char)(luks_uuid[i] + 32)
 								       : luks_uuid[i];
 	key[n] = '\0';
-	i = slot_find(r, r->by_uuid, key, true);
-	return r->by_uuid[i] ? &r->v[r->by_uuid[i] - 1] : NULL;
+	return lookup(r, r->by_uuid, key, true);
 }
 
 const struct registry_entry *registry_find_medium(const struct registry *r, const char *medium_id)
 {
-	size_t i;
-
 	if (!r || !medium_id || strnlen(medium_id, 64) >= 64)
 		return NULL;
-	i = slot_find(r, r->by_id, medium_id, false);
-	return r->by_id[i] ? &r->v[r->by_id[i] - 1] : NULL;
+	return lookup(r, r->by_id, medium_id, false);
 }
 
 static void print_quoted(FILE *f, const char *key, const char *s)
@@ -832,11 +847,8 @@ void registry_print_entry(const struct registry_entry *e, FILE *f)
 	fputc('\n', f);
 }
 
-/* Escaped copy of a hostile string for a "why" text. */
-static const char *why_esc(char *buf, size_t bufsz, const char *s)
-{
-	return esc(buf, bufsz, s, strnlen(s, IDENT_STR_MAX));
-}
+/* Escaped copy of a hostile string field (a char array) for a "why" text. */
+#define why_esc(buf, bufsz, field) esc(buf, bufsz, field, strnlen(field, sizeof(field)))
 
 bool registry_check(const struct registry *r, const struct ident_device *dev,
 		    struct media_info *media, const struct policy_encryption *enc,
@@ -901,4 +913,9 @@ bool registry_check(const struct registry *r, const struct ident_device *dev,
 		 why_esc(a, sizeof(a), e->owner), why_esc(b, sizeof(b), e->asset), e->enrolled);
 	media->registered = true;
 	return true;
+}
+
+const struct registry_entry *registry_entry_at(const struct registry *r, size_t i)
+{
+	return r && i < r->n ? &r->v[i] : NULL;
 }

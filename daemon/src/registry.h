@@ -43,6 +43,8 @@ void registry_free(struct registry *r);
 size_t registry_count(const struct registry *r);
 const struct registry_entry *registry_find_uuid(const struct registry *r, const char *luks_uuid);
 const struct registry_entry *registry_find_medium(const struct registry *r, const char *medium_id);
+/* Entry @i (0-based, file order), or NULL past the end: for listings. */
+const struct registry_entry *registry_entry_at(const struct registry *r, size_t i);
 /* Canonical line for an entry, for writers (enroll) and golden tests. */
 void registry_print_entry(const struct registry_entry *e, FILE *f);
 
