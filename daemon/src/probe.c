@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* probe: libblkid + libcryptsetup over a block device or image. See probe.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <blkid.h>
+#include <json-c/json.h>
+#include <libcryptsetup.h>
+
+#include "log.h"
+#include "macro.h"
+#include "probe.h"
+#include "strutil.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(blkid_probe, blkid_free_probe)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct crypt_device *, crypt_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
+
+#define PROBE_MAX_PARTS 16
+
+static void probe_crypt_log(int level, const char *msg, void *usrptr)
+{
+	(void)usrptr;
+	if (level == CRYPT_LOG_ERROR && msg)
+		log_debug("libcryptsetup: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+/* Once per process: no locks under /run/cryptsetup (we never write), and
+ * libcryptsetup's messages go to our debug log, not stderr. */
+static void crypt_setup_once(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	crypt_metadata_locking(NULL, 0);
+	crypt_set_log_callback(NULL, probe_crypt_log, NULL);
+	done = true;
+}
+
+static void copy_value(blkid_probe pr, const char *name, char *dst, size_t sz)
+{
+	const char *v = NULL;
+	size_t len = 0;
+
+	dst[0] = '\0';
+	if (blkid_probe_lookup_value(pr, name, &v, &len) == 0 && v)
+		str_copy_bounded(dst, sz, v, len);
+}
+
+/* Token of type @type in @cd: its index, or -ENOENT. */
+static int find_token(struct crypt_device *cd, const char *type)
+{
+	for (int i = 0; i < 32; i++) {
+		const char *t = NULL;
+		crypt_token_info st = crypt_token_status(cd, i, &t);
+
+		if (st == CRYPT_TOKEN_INVALID || st == CRYPT_TOKEN_INACTIVE || !t)
+			continue;
+		if (!strcmp(t, type))
+			return i;
+	}
+	return -ENOENT;
+}
+
+/* True if token @i's JSON really says it is of @type (the status call only
+ * reports the type string; parse to be sure the JSON is sound). */
+static bool token_json_is(struct crypt_device *cd, int i, const char *type)
+{
+	_cleanup_(json_object_putp) json_object *o = NULL;
+	json_object *t;
+	const char *json = NULL;
+
+	if (crypt_token_json_get(cd, i, &json) < 0 || !json)
+		return false;
+	o = json_tokener_parse(json);
+	if (!o || !json_object_object_get_ex(o, "type", &t) || !json_object_is_type(t, json_type_string))
+		return false;
+	return !strcmp(json_object_get_string(t), type);
+}
+
+static int device_size(int fd, uint64_t *ret)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode)) {
+		*ret = (uint64_t)st.st_size;
+		return 0;
+	}
+	if (S_ISBLK(st.st_mode))
+		return ioctl(fd, BLKGETSIZE64, ret) < 0 ? -errno : 0;
+	return -ENOTBLK;
+}
+
+/*
+ * Copy @path's LUKS header areas into a sparse memfd of the same size and
+ * return it. libcryptsetup repairs a damaged primary LUKS2 header from the
+ * secondary one while loading, by writing to the device: on the copy, the
+ * probe can never write to the medium, whatever the library decides.
+ */
+static int snapshot_header(const char *path)
+{
+	_cleanup_close_ int fd = -1, mfd = -1;
+	uint8_t hdr[4096];
+	uint64_t size, len, hdr_size = 0;
+	ssize_t n;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	r = device_size(fd, &size);
+	if (r < 0)
+		return r;
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	if (n < 0)
+		return -errno;
+	if (n < 16 || memcmp(hdr, "LUKS\xba\xbe", 6))
+		return -EBADMSG;
+	len = sizeof(hdr);
+	if (hdr[6] == 0 && hdr[7] == 2) {
+		for (int i = 8; i < 16; i++)
+			hdr_size = hdr_size << 8 | hdr[i];
+		/* LUKS2 binary header + JSON area: 16 KiB .. 4 MiB, twice */
+		if (hdr_size < 16384 || hdr_size > 4194304 || (hdr_size & (hdr_size - 1)))
+			return -EBADMSG;
+		len = 2 * hdr_size;
+	}
+	if (len > size)
+		len = size;
+	mfd = memfd_create("mediagate-probe", MFD_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	if (ftruncate(mfd, (off_t)size) < 0)
+		return -errno;
+	for (uint64_t off = 0; off < len;) {
+		uint8_t buf[65536];
+		size_t want = len - off < sizeof(buf) ? (size_t)(len - off) : sizeof(buf);
+
+		n = pread(fd, buf, want, (off_t)off);
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		if (pwrite(mfd, buf, (size_t)n, (off_t)off) != n)
+			return -errno;
+		off += (uint64_t)n;
+	}
+	r = mfd;
+	mfd = -1;
+	return r;
+}
+
+/* LUKS details through libcryptsetup, on a copy of the header.
+ * -EBADMSG if the header does not load. */
+static int probe_luks(const char *path, struct media_info *m)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	_cleanup_close_ int mfd = -1;
+	const char *type, *cipher, *mode, *uuid;
+	char copy[64];
+	int r, tok, ks;
+
+	crypt_setup_once();
+	mfd = snapshot_header(path);
+	if (mfd < 0)
+		return mfd;
+	snprintf(copy, sizeof(copy), "/proc/self/fd/%d", mfd);
+	r = crypt_init(&cd, copy);
+	if (r < 0)
+		return r;
+	r = crypt_load(cd, CRYPT_LUKS, NULL);
+	if (r < 0)
+		return -EBADMSG;
+	type = crypt_get_type(cd);
+	cipher = crypt_get_cipher(cd);
+	mode = crypt_get_cipher_mode(cd);
+	uuid = crypt_get_uuid(cd);
+	m->luks_version = type && !strcmp(type, CRYPT_LUKS1) ? 1 : 2;
+	snprintf(m->cipher, sizeof(m->cipher), "%s%s%s", cipher ? cipher : "", mode ? "-" : "",
+		 mode ? mode : "");
+	str_copy_bounded(m->luks_uuid, sizeof(m->luks_uuid), uuid ? uuid : "",
+			 uuid ? strlen(uuid) : 0);
+	ks = crypt_get_volume_key_size(cd);
+	m->key_bits = ks > 0 ? (unsigned int)ks * 8 : 0;
+	m->token_present = false;
+	if (m->luks_version == 2) {
+		tok = find_token(cd, PROBE_ORG_TOKEN_TYPE);
+		m->token_present = tok >= 0 && token_json_is(cd, tok, PROBE_ORG_TOKEN_TYPE);
+	}
+	return 0;
+}
+
+/* Superblock probe of @pr (already set up). Fills @m; *ret_has_pt says a
+ * partition table was found instead of a filesystem. */
+static int probe_superblocks(blkid_probe pr, const char *path, bool whole, struct media_info *m,
+			     bool *ret_has_pt)
+{
+	char type[32], version[16];
+	int r;
+
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL |
+						      BLKID_SUBLKS_UUID | BLKID_SUBLKS_VERSION);
+	blkid_probe_enable_partitions(pr, whole);
+	r = blkid_do_safeprobe(pr);
+	if (r == -2)
+		return -EBADMSG;	/* ambivalent: several signatures */
+	if (r < 0)
+		return -EIO;
+	*ret_has_pt = false;
+	memset(m, 0, sizeof(*m));
+	m->kind = MEDIA_NONE;
+	if (r == 1)
+		return 0;
+	copy_value(pr, "TYPE", type, sizeof(type));
+	if (!type[0]) {
+		*ret_has_pt = whole && blkid_probe_has_value(pr, "PTTYPE");
+		return 0;
+	}
+	if (!strcmp(type, "crypto_LUKS")) {
+		m->kind = MEDIA_LUKS;
+		copy_value(pr, "VERSION", version, sizeof(version));
+		m->luks_version = !strcmp(version, "1") ? 1 : 2;
+		copy_value(pr, "UUID", m->luks_uuid, sizeof(m->luks_uuid));
+		return path ? probe_luks(path, m) : 0;
+	}
+	m->kind = MEDIA_PLAIN;
+	str_copy_bounded(m->fstype, sizeof(m->fstype), type, strlen(type));
+	copy_value(pr, "LABEL", m->label, sizeof(m->label));
+	copy_value(pr, "UUID", m->fs_uuid, sizeof(m->fs_uuid));
+	return 0;
+}
+
+/* Combine: plain beats LUKS beats none (see probe.h). */
+static void combine(struct media_info *acc, const struct media_info *part)
+{
+	if (part->kind == MEDIA_PLAIN && acc->kind != MEDIA_PLAIN)
+		*acc = *part;
+	else if (part->kind == MEDIA_LUKS && acc->kind == MEDIA_NONE)
+		*acc = *part;
+}
+
+static int probe_partitions(const char *path, struct media_info *acc)
+{
+	_cleanup_(blkid_free_probep) blkid_probe pr = NULL;
+	_cleanup_close_ int fd = -1;
+	blkid_partlist pl;
+	int n, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	pr = blkid_new_probe();
+	if (!pr || blkid_probe_set_device(pr, fd, 0, 0) < 0)
+		return -ENOMEM;
+	blkid_probe_enable_superblocks(pr, 0);
+	blkid_probe_enable_partitions(pr, 1);
+	pl = blkid_probe_get_partitions(pr);
+	if (!pl)
+		return 0;
+	n = blkid_partlist_numof_partitions(pl);
+	if (n > PROBE_MAX_PARTS)
+		return -E2BIG;
+	for (int i = 0; i < n; i++) {
+		_cleanup_(blkid_free_probep) blkid_probe pp = NULL;
+		blkid_partition par = blkid_partlist_get_partition(pl, i);
+		struct media_info m;
+		bool pt;
+
+		if (!par || blkid_partition_is_extended(par))
+			continue;
+		pp = blkid_new_probe();
+		if (!pp)
+			return -ENOMEM;
+		if (blkid_probe_set_device(pp, fd, blkid_partition_get_start(par) * 512,
+					   blkid_partition_get_size(par) * 512) < 0)
+			return -EIO;
+		r = probe_superblocks(pp, NULL, false, &m, &pt);
+		if (r < 0)
+			return r;
+		combine(acc, &m);
+	}
+	return 0;
+}
+
+int probe_path(const char *path, struct media_info *ret)
+{
+	_cleanup_(blkid_free_probep) blkid_probe pr = NULL;
+	struct media_info m;
+	bool has_pt = false;
+	int r;
+
+	pr = blkid_new_probe_from_filename(path);
+	if (!pr)
+		return errno ? -errno : -EIO;
+	r = probe_superblocks(pr, path, true, &m, &has_pt);
+	if (r < 0)
+		return r;
+	if (has_pt) {
+		r = probe_partitions(path, &m);
+		if (r < 0)
+			return r;
+	}
+	*ret = m;
+	return 0;
+}
+
+int probe_token_json(const char *path, const char *type, char **ret_json)
+{
+	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
+	_cleanup_close_ int mfd = -1;
+	const char *json = NULL;
+	char *dup, copy[64];
+	int r, tok;
+
+	crypt_setup_once();
+	mfd = snapshot_header(path);
+	if (mfd < 0)
+		return mfd;
+	snprintf(copy, sizeof(copy), "/proc/self/fd/%d", mfd);
+	r = crypt_init(&cd, copy);
+	if (r < 0)
+		return r;
+	if (crypt_load(cd, CRYPT_LUKS2, NULL) < 0)
+		return -EBADMSG;
+	tok = find_token(cd, type);
+	if (tok < 0)
+		return tok;
+	if (crypt_token_json_get(cd, tok, &json) < 0 || !json)
+		return -EBADMSG;
+	dup = strdup(json);
+	if (!dup)
+		return -ENOMEM;
+	*ret_json = dup;
+	return 0;
+}
