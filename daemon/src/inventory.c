@@ -297,7 +297,7 @@ static int upsert_medium(struct inv *inv, const struct inv_sighting *s, int64_t 
 	bind_str(st, 11, s->medium_id, 64);
 	if (kind) {
 		sqlite3_bind_int(st, 12, m->registered);
-		bind_str(st, 13, kind, 16);
+		sqlite3_bind_text(st, 13, kind, -1, SQLITE_STATIC);
 		bind_str(st, 14, m->kind == MEDIA_LUKS ? m->luks_uuid : NULL, sizeof(m->luks_uuid));
 		bind_str(st, 15, m->fs_uuid[0] ? m->fs_uuid : NULL, sizeof(m->fs_uuid));
 		bind_str(st, 16, m->label[0] ? m->label : NULL, sizeof(m->label));
