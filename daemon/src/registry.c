@@ -287,11 +287,24 @@ static void lex_next(struct lexer *lx, struct tok *t)
 	t->text[t->len < TOK_MAX ? t->len : TOK_MAX] = '\0';
 }
 
-/* Skip to the end of the current line (after an error). */
+/*
+ * After an error: skip the rest of the logical line as raw bytes (so what
+ * follows the error is not reported again as a cascade) and leave @t at its
+ * end (EOL or EOF).
+ */
 static void lex_skip_line(struct lexer *lx, struct tok *t)
 {
-	while (t->kind != TOK_EOL && t->kind != TOK_EOF)
-		lex_next(lx, t);
+	if (t->kind == TOK_EOL || t->kind == TOK_EOF)
+		return;
+	while (lx->p < lx->end && *lx->p != '\n') {
+		if (*lx->p == '\\' && lx->p + 1 < lx->end && lx->p[1] == '\n') {
+			lx->p++;
+			newline(lx);
+			continue;
+		}
+		lx->p++;
+	}
+	lex_next(lx, t);
 }
 
 /* ---- value validators -------------------------------------------------- */
