@@ -2,12 +2,11 @@
 /*
  * libFuzzer target: the registry parser (registry_parse_buffer).
  *
- * The registry has no iterator, so the target finds entries by looking up
- * every word of the input as a medium id and as a LUKS UUID. Beyond "no
- * crash, no leak, no undefined behaviour", every input checks:
+ * Beyond "no crash, no leak, no undefined behaviour", every input checks:
  *  - failure: *ret_reg untouched, at least one diagnostic inside the input;
- *  - each entry found is found again by its own id and UUID (the hash
- *    lookups agree with the stored data);
+ *  - every entry (registry_entry_at) is found again by its own id and UUID,
+ *    and so is every entry that a word of the input finds (the hash lookups
+ *    agree with the stored data);
  *  - its canonical line (registry_print_entry) parses alone into an equal
  *    entry that prints identically;
  *  - registry_check() answers consistently for it and for fixed devices.
@@ -17,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fuzz-util.h"
 #include "policy.h"
@@ -25,6 +25,7 @@
 #define NAME_IN "fuzz.registry"
 #define NAME_LINE "line.registry"
 #define MAX_WORDS 256
+#define MAX_ENTRIES 64
 
 static struct ident_device devs[FUZZ_N_DEVS];
 static struct policy_encryption enc = {
@@ -145,14 +146,13 @@ static void check_entry(const struct registry *r, const struct registry_entry *e
 	const struct registry_entry *x;
 	struct ident_device dev = devs[0];
 
+	/* Duplicate ids and UUIDs are parse errors: each lookup finds @e itself. */
 	x = registry_find_medium(r, e->medium_id);
-	fuzz_assert(x && strcmp(x->medium_id, e->medium_id) == 0, "medium %s: lookup by id",
-		    e->medium_id);
-	if (e->luks_uuid[0]) {
-		x = registry_find_uuid(r, e->luks_uuid);
-		fuzz_assert(x && strcmp(x->luks_uuid, e->luks_uuid) == 0, "uuid %s: lookup",
-			    e->luks_uuid);
-	}
+	fuzz_assert(x == e, "medium %s (line %u): lookup by id finds %s", e->medium_id, e->line,
+		    x ? x->medium_id : "nothing");
+	x = registry_find_uuid(r, e->luks_uuid);
+	fuzz_assert(x == e, "uuid %s (line %u): lookup by uuid finds %s", e->luks_uuid, e->line,
+		    x ? x->medium_id : "nothing");
 	check_print_roundtrip(e);
 
 	/* The device it was enrolled with, then a stranger. */
@@ -163,7 +163,7 @@ static void check_entry(const struct registry *r, const struct registry_entry *e
 	check_registry_check(r, &devs[1], e->luks_uuid);
 }
 
-/* Look every word of the input up, as it is and lower-cased. */
+/* Look every word of the input up, as it is and lower-cased: a hit is exact. */
 static void check_words(const struct registry *r, const char *buf, size_t len)
 {
 	unsigned int nwords = 0;
@@ -191,11 +191,11 @@ static void check_words(const struct registry *r, const char *buf, size_t len)
 				for (size_t k = 0; k < n; k++)
 					w[k] = (char)tolower((unsigned char)w[k]);
 			e = registry_find_medium(r, w);
-			if (e)
-				check_entry(r, e);
+			fuzz_assert(!e || strcmp(e->medium_id, w) == 0, "id %s finds %s", w,
+				    e->medium_id);
 			e = registry_find_uuid(r, w);
-			if (e)
-				check_entry(r, e);
+			fuzz_assert(!e || strcasecmp(e->luks_uuid, w) == 0, "uuid %s finds %s", w,
+				    e->luks_uuid);
 		}
 		if (nwords <= 4)
 			check_registry_check(r, &devs[nwords % FUZZ_N_DEVS], w);
@@ -223,6 +223,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    count_lines((const char *)data, size));
 	registry_find_uuid(r, "");
 	registry_find_medium(r, "");
+	for (size_t i = 0; i < registry_count(r) && i < MAX_ENTRIES; i++) {
+		const struct registry_entry *e = registry_entry_at(r, i);
+
+		fuzz_assert(e, "entry %zu of %zu missing", i, registry_count(r));
+		fuzz_assert(i == 0 || e->line > registry_entry_at(r, i - 1)->line,
+			    "entries out of file order");
+		check_entry(r, e);
+	}
+	fuzz_assert(!registry_entry_at(r, registry_count(r)), "an entry past the end");
 	check_words(r, (const char *)data, size);
 	registry_free(r);
 	return 0;
