@@ -254,6 +254,21 @@ run_vm() {
 	return 0
 }
 
+# developer shell: console on this terminal, no marker processing
+if [[ ${VM_SHELL:-0} == 1 ]]; then
+	rm -rf "$results"
+	mkdir -p "$results/ack"
+	cp "$imgdir/images.env" "$results/"
+	echo "[$label] shell: QMP at $sock, images in $imgdir, results share $results; Ctrl-A X quits"
+	exec qemu-system-x86_64 -accel "$accel" -cpu max -machine q35 -m "${VM_MEM:-1024}" \
+		-smp "${VM_SMP:-2}" -display none -no-reboot -nodefaults \
+		-bios /usr/share/qemu/qboot.rom -serial mon:stdio -serial "file:$marks" \
+		-qmp "unix:$sock,server=on,wait=off" -device qemu-xhci,id=xhci,p2=8,p3=8 \
+		-virtfs "local,path=$results,mount_tag=results,security_model=none,id=results" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=5 usb-storage.delay_use=0 mg.scenarios=none mg.shell=1"
+fi
+
 boot_s=?
 run_vm
 rc=$?
