@@ -1,0 +1,614 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* loop: mediagated's epoll loop and decision flow. See loop.h. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "audit.h"
+#include "blockwatch.h"
+#include "decide.h"
+#include "inventory.h"
+#include "kdev.h"
+#include "log.h"
+#include "loop.h"
+#include "macro.h"
+#include "probe.h"
+#include "strutil.h"
+
+#define LOOP_AUDIT_BURST 100
+#define LOOP_AUDIT_INTERVAL_NS (5ULL * 1000000000ULL)
+
+enum loop_source {
+	SRC_KDEV = 1,
+	SRC_SIGNAL,
+	SRC_BLOCK,
+};
+
+struct loop {
+	char *policy_path;
+	char *dev_path;
+	char *db_path;
+	bool check_owner;
+	int epfd;
+	int sigfd;
+	bool stop;
+	struct kdev *kdev;
+	struct policy *policy;
+	struct registry *reg;
+	struct inv *inv;
+	struct blockwatch *bw;
+	struct audit_ratelimit rl;
+	struct decide_pending_table tracked;	/* every decided hold still present */
+	char host[256];
+};
+
+static uint64_t now_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* A device tag for diagnostics: "2-1.4 0781:5583" (the name is from the
+ * kernel record or sysfs, escaped anyway). */
+static const char *dev_tag(char *buf, size_t sz, const struct ident_device *d)
+{
+	char name[IDENT_NAME_MAX * 4 + 1];
+
+	str_escape(name, sizeof(name), d->name, strnlen(d->name, sizeof(d->name)), false);
+	snprintf(buf, sz, "%s %04x:%04x", name, d->vid, d->pid);
+	return buf;
+}
+
+/* The one way an audit line leaves the daemon: rate-limited, with the
+ * suppressed count reported when the next window opens. */
+static void emit_audit(struct loop *l, const char *line)
+{
+	char buf[64];
+	uint64_t sup = 0;
+	bool ok = audit_ratelimit_test(&l->rl, now_mono_ns(), &sup);
+
+	if (sup && audit_format_suppressed(buf, sizeof(buf), sup) > 0)
+		log_audit(buf);
+	if (ok)
+		log_audit(line);
+}
+
+static void flush_audit(struct loop *l)
+{
+	char buf[64];
+	uint64_t sup = audit_ratelimit_flush(&l->rl);
+
+	if (sup && audit_format_suppressed(buf, sizeof(buf), sup) > 0)
+		log_audit(buf);
+}
+
+/* Load policy and its registry; both or neither. */
+static int load_policy(struct loop *l, struct policy **ret_p, struct registry **ret_reg,
+		       unsigned int *ret_errors)
+{
+	struct diag_list diags = { 0 };
+	struct policy *p = NULL;
+	struct registry *reg = NULL;
+	const char *rpath;
+	int r;
+
+	*ret_errors = 0;
+	r = policy_load(l->policy_path, l->check_owner, &p, &diags);
+	if (r >= 0) {
+		rpath = policy_registry_path(p);
+		if (rpath) {
+			r = registry_load(rpath, &reg, &diags);
+			if (r == -ENOENT) {
+				log_warn("registry %s does not exist: no medium is registered", rpath);
+				r = 0;
+			}
+		}
+	}
+	for (size_t i = 0; i < diags.n; i++) {
+		const struct diag *d = &diags.v[i];
+
+		log_error("%s:%u:%u: %s", d->file, d->line, d->col, d->msg);
+	}
+	*ret_errors = (unsigned int)diags.n;
+	diag_list_free(&diags);
+	if (r < 0) {
+		policy_free(p);
+		registry_free(reg);
+		if (!*ret_errors)
+			*ret_errors = 1;
+		return r;
+	}
+	*ret_p = p;
+	*ret_reg = reg;
+	return 0;
+}
+
+static bool is_storage(const struct mediagate_event *ev, const struct ident_device *d)
+{
+	return ev->level == MEDIAGATE_LEVEL_INTERFACE || ident_has_class(d, USB_CLASS_CODE_STORAGE);
+}
+
+/* Audit line + inventory row for a verdict now in force. */
+static void record_verdict(struct loop *l, const struct mediagate_event *ev,
+			   const struct ident_device *d, const struct decide_verdict *v,
+			   const char *stage, const char *reason)
+{
+	char line[AUDIT_LINE_MAX];
+	struct audit_verdict a = {
+		.handle = v->handle,
+		.dev = d,
+		.stage = stage,
+		.verdict = decide_verdict_name(v->verdict),
+		.interfaces = v->interfaces,
+		.rule_file = v->dec.is_default ? NULL : v->dec.file,
+		.rule_line = v->dec.line,
+		.media = v->have_media ? &v->media : NULL,
+		.medium_id = v->medium_id[0] ? v->medium_id : NULL,
+		.reason = reason ? reason : v->dec.why,
+	};
+	int r;
+
+	if (audit_format_verdict(line, sizeof(line), &a) < 0)
+		log_warn("audit line for handle %llu truncated", (unsigned long long)v->handle);
+	if (v->dec.log)
+		emit_audit(l, line);
+	if (l->inv && is_storage(ev, d)) {
+		struct inv_sighting s = {
+			.time = time(NULL),
+			.type = "verdict",
+			.dev = d,
+			.media = v->have_media ? &v->media : NULL,
+			.medium_id = v->medium_id[0] ? v->medium_id : NULL,
+			.verdict = a.verdict,
+			.host = l->host,
+			.line = line,
+		};
+
+		r = inv_record(l->inv, &s);
+		if (r < 0)
+			log_warn_errno(r, "inventory: cannot record verdict");
+	}
+}
+
+static int send_verdict(struct loop *l, const struct ident_device *d,
+			const struct decide_verdict *v)
+{
+	char tag[300];
+	int r;
+
+	r = kdev_verdict(l->kdev, v->handle, v->verdict, v->device_level ? v->intf_verdict : NULL);
+	if (r < 0)
+		return log_errno(r, "%s: verdict %s on handle %llu failed", dev_tag(tag, sizeof(tag), d),
+				 decide_verdict_name(v->verdict), (unsigned long long)v->handle);
+	log_debug("%s: handle %llu -> %s (%s)", dev_tag(tag, sizeof(tag), d),
+		  (unsigned long long)v->handle, decide_verdict_name(v->verdict), v->interfaces);
+	return 0;
+}
+
+/* A hold record the identity code cannot read: deny it, fail closed. */
+static void deny_unidentified(struct loop *l, const struct mediagate_event *ev, int err)
+{
+	struct ident_device d = { 0 };
+	struct decide_verdict v = { 0 };
+
+	str_copy_bounded(d.name, sizeof(d.name), ev->devpath, strnlen(ev->devpath, sizeof(ev->devpath)));
+	d.vid = ev->id_vendor;
+	d.pid = ev->id_product;
+	if (decide_map(ev, &d, POLICY_BLOCK, &v) < 0)
+		return;
+	v.dec.is_default = true;
+	v.dec.log = true;
+	log_warn_errno(err, "handle %llu: unreadable hold record, denying",
+		       (unsigned long long)ev->handle);
+	if (send_verdict(l, &d, &v) >= 0)
+		record_verdict(l, ev, &d, &v, "hold", "hold record not understood: denied");
+}
+
+static void add_hash(struct loop *l, const struct mediagate_event *ev, struct ident_device *d)
+{
+	uint8_t buf[MEDIAGATE_DESC_MAX];
+	size_t len;
+
+	if (kdev_is_fake(l->kdev))
+		return;
+	if (kdev_get_descriptors(l->kdev, ev->handle, buf, sizeof(buf), &len) < 0)
+		return;
+	if (ident_hash_descriptors(buf, len, d->desc_hash) == 0)
+		d->have_hash = true;
+}
+
+static void on_hold(struct loop *l, const struct mediagate_event *ev)
+{
+	struct decide_pending t = { 0 };
+	struct ident_device d;
+	int r;
+
+	r = ident_from_event(ev, &d);
+	if (r < 0) {
+		deny_unidentified(l, ev, r);
+		return;
+	}
+	add_hash(l, ev, &d);
+	r = decide_hold(l->policy, l->reg, ev, &d, NULL, &t.first);
+	if (r < 0) {
+		deny_unidentified(l, ev, r);
+		return;
+	}
+	if (send_verdict(l, &d, &t.first) < 0)
+		return;
+	t.handle = ev->handle;
+	t.since_ns = now_mono_ns();
+	t.ev = *ev;
+	t.dev = d;
+	r = decide_pending_add(&l->tracked, &t);
+	if (r < 0)
+		log_warn("tracking table full: handle %llu will not be re-decided",
+			 (unsigned long long)ev->handle);
+	record_verdict(l, ev, &d, &t.first, ev->flags & MEDIAGATE_EVF_REPLAY ? "replay" : "hold",
+		       NULL);
+}
+
+static void on_tamper(struct loop *l, const struct mediagate_event *ev)
+{
+	char line[AUDIT_LINE_MAX];
+	struct ident_device d = { 0 };
+	struct audit_tamper a = {
+		.handle = ev->handle,
+		.dev = &d,
+		.driver = ev->driver,
+		.verdict = decide_verdict_name(ev->verdict),
+	};
+	bool ok = ident_from_event(ev, &d) == 0;
+	int r;
+
+	if (!ok) {
+		str_copy_bounded(d.name, sizeof(d.name), ev->devpath,
+				 strnlen(ev->devpath, sizeof(ev->devpath)));
+		d.vid = ev->id_vendor;
+		d.pid = ev->id_product;
+	}
+	audit_format_tamper(line, sizeof(line), &a);
+	emit_audit(l, line);
+	if (l->inv) {
+		struct inv_sighting s = { .time = time(NULL), .type = "tamper", .dev = &d,
+					  .host = l->host, .line = line };
+
+		r = inv_record(l->inv, &s);
+		if (r < 0)
+			log_warn_errno(r, "inventory: cannot record tamper event");
+	}
+}
+
+static int on_kdev_record(struct loop *l, struct mediagate_event *ev)
+{
+	int r;
+
+	r = kdev_event_check(ev);
+	if (r < 0) {
+		log_warn("ignoring malformed record from the kernel (type %u)", ev->type);
+		return 0;
+	}
+	switch (ev->type) {
+	case MEDIAGATE_EV_HELD:
+		on_hold(l, ev);
+		break;
+	case MEDIAGATE_EV_TAMPER:
+		on_tamper(l, ev);
+		break;
+	case MEDIAGATE_EV_REMOVED:
+		decide_pending_remove(&l->tracked, ev->handle);
+		break;
+	case MEDIAGATE_EV_OVERFLOW:
+		log_warn("kernel event queue overflowed; asking for a replay");
+		r = kdev_replay(l->kdev);
+		if (r < 0)
+			log_warn_errno(r, "replay failed");
+		break;
+	default:
+		log_debug("kernel: %s handle %llu", kdev_event_type_name(ev->type),
+			  (unsigned long long)ev->handle);
+		break;
+	}
+	return 0;
+}
+
+static int on_kdev(struct loop *l, uint32_t events)
+{
+	struct mediagate_event evs[8];
+	int n;
+
+	for (;;) {
+		n = kdev_read_events(l->kdev, evs, ARRAY_SIZE(evs));
+		if (n < 0)
+			return log_errno(n, "reading the kernel device failed");
+		if (n == 0)
+			break;
+		for (int i = 0; i < n; i++)
+			on_kdev_record(l, &evs[i]);
+	}
+	if (events & (EPOLLHUP | EPOLLERR))
+		return log_errno(-ECONNRESET, "the kernel device went away");
+	return 0;
+}
+
+/* Re-decide a tracked hold with @media (NULL: keep what is known) and
+ * apply the result if it changed. @always: audit even if unchanged. */
+static int redecide(struct loop *l, struct decide_pending *t, const struct media_info *media,
+		    const char *stage, bool always)
+{
+	struct decide_verdict v;
+	const struct media_info *m = media ? media : t->first.have_media ? &t->first.media : NULL;
+	bool changed;
+	int r;
+
+	r = decide_hold(l->policy, l->reg, &t->ev, &t->dev, m, &v);
+	if (r < 0)
+		return r;
+	changed = decide_changed(&t->first, &v);
+	if (changed) {
+		r = send_verdict(l, &t->dev, &v);
+		if (r < 0)
+			return r;
+	}
+	t->first = v;
+	if (changed || always)
+		record_verdict(l, &t->ev, &t->dev, &v, stage, NULL);
+	return changed;
+}
+
+int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnode)
+{
+	int done = 0;
+
+	for (unsigned int i = 0; i < l->tracked.n; i++) {
+		struct decide_pending *t = &l->tracked.v[i];
+		struct media_info m;
+		char tag[300];
+		int r;
+
+		if (strcmp(t->dev.name, usb_name) || !t->first.dec.needs_media)
+			continue;
+		r = probe_path(devnode, &m);
+		if (r < 0) {
+			log_warn_errno(r, "%s: probing %s failed, stays %s", dev_tag(tag, sizeof(tag), &t->dev),
+				       devnode, decide_verdict_name(t->first.verdict));
+			continue;
+		}
+		r = redecide(l, t, &m, "media", true);
+		if (r < 0)
+			return r;
+		done = 1;
+	}
+	return done;
+}
+
+static void on_block(struct loop *l)
+{
+	struct blockwatch_disk d;
+	int r;
+
+	while ((r = blockwatch_receive(l->bw, &d)) != 0) {
+		if (r < 0) {
+			if (r != -EAGAIN)
+				log_warn_errno(r, "udev monitor");
+			return;
+		}
+		loop_media_appeared(l, d.usb_name, d.devnode);
+	}
+}
+
+int loop_reload(struct loop *l)
+{
+	char line[AUDIT_LINE_MAX];
+	struct policy *p = NULL;
+	struct registry *reg = NULL;
+	unsigned int errors = 0;
+	int r;
+
+	sd_notify(0, "RELOADING=1");
+	r = load_policy(l, &p, &reg, &errors);
+	if (r < 0) {
+		log_error("reload: %s has errors, keeping the policy in force", l->policy_path);
+		audit_format_reload(line, sizeof(line), false, l->policy_path, 0, errors);
+	} else {
+		policy_free(l->policy);
+		registry_free(l->reg);
+		l->policy = p;
+		l->reg = reg;
+		audit_format_reload(line, sizeof(line), true, l->policy_path,
+				    policy_rule_count(p), 0);
+	}
+	emit_audit(l, line);
+	if (l->inv && inv_record_event(l->inv, time(NULL), "reload", l->host, line) < 0)
+		log_warn("inventory: cannot record reload");
+	if (r >= 0)
+		for (unsigned int i = 0; i < l->tracked.n; i++)
+			redecide(l, &l->tracked.v[i], NULL, "reload", false);
+	sd_notify(0, "READY=1");
+	return r;
+}
+
+static void on_signal(struct loop *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			log_info("SIGHUP: reloading %s", l->policy_path);
+			loop_reload(l);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_info("signal %u: stopping", si.ssi_signo);
+			l->stop = true;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+int loop_dispatch(struct loop *l, int timeout_ms)
+{
+	struct epoll_event evs[8];
+	int n, r;
+
+	n = epoll_wait(l->epfd, evs, ARRAY_SIZE(evs), timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		switch (evs[i].data.u32) {
+		case SRC_KDEV:
+			r = on_kdev(l, evs[i].events);
+			if (r < 0)
+				return r;
+			break;
+		case SRC_SIGNAL:
+			on_signal(l);
+			break;
+		case SRC_BLOCK:
+			on_block(l);
+			break;
+		}
+	}
+	return 0;
+}
+
+int loop_run(struct loop *l)
+{
+	int r = 0;
+
+	while (!l->stop) {
+		r = loop_dispatch(l, -1);
+		if (r < 0)
+			break;
+	}
+	flush_audit(l);
+	return r;
+}
+
+bool loop_stopped(const struct loop *l)
+{
+	return l->stop;
+}
+
+static int watch(struct loop *l, int fd, enum loop_source src)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = src };
+
+	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int open_sources(struct loop *l, const struct loop_config *cfg)
+{
+	sigset_t mask;
+	int r;
+
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0)
+		return -errno;
+	if (cfg->signals) {
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGHUP);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGINT);
+		l->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+		if (l->sigfd < 0)
+			return log_errno(-errno, "signalfd");
+		r = watch(l, l->sigfd, SRC_SIGNAL);
+		if (r < 0)
+			return r;
+	}
+	if (cfg->watch_block) {
+		r = blockwatch_new(&l->bw);
+		if (r < 0)
+			return log_errno(r, "udev monitor");
+		r = watch(l, blockwatch_fd(l->bw), SRC_BLOCK);
+		if (r < 0)
+			return r;
+	}
+	r = kdev_open(l->dev_path, &l->kdev);
+	if (r < 0)
+		return log_errno(r, "cannot open %s", l->dev_path ? l->dev_path : KDEV_DEFAULT_PATH);
+	return watch(l, kdev_fd(l->kdev), SRC_KDEV);
+}
+
+int loop_new(const struct loop_config *cfg, struct loop **ret_loop)
+{
+	struct loop *l;
+	unsigned int errors;
+	int r;
+
+	if (!cfg->policy_path)
+		return -EINVAL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->epfd = l->sigfd = -1;
+	l->check_owner = cfg->check_owner;
+	l->policy_path = strdup(cfg->policy_path);
+	l->dev_path = cfg->dev_path ? strdup(cfg->dev_path) : NULL;
+	l->db_path = strdup(cfg->db_path ? cfg->db_path : INV_DEFAULT_PATH);
+	if (!l->policy_path || !l->db_path || (cfg->dev_path && !l->dev_path)) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	audit_ratelimit_init(&l->rl, LOOP_AUDIT_INTERVAL_NS, LOOP_AUDIT_BURST);
+	if (gethostname(l->host, sizeof(l->host) - 1) < 0)
+		strcpy(l->host, "unknown");
+	r = load_policy(l, &l->policy, &l->reg, &errors);
+	if (r < 0) {
+		log_errno(r, "cannot load %s", l->policy_path);
+		goto fail;
+	}
+	if (l->db_path[0]) {
+		r = inv_open(l->db_path, 0, &l->inv);
+		if (r < 0) {
+			/* the ledger is not worth failing open: decide without it */
+			log_warn_errno(r, "inventory %s unavailable", l->db_path);
+			l->inv = NULL;
+		}
+	}
+	r = open_sources(l, cfg);
+	if (r < 0)
+		goto fail;
+	r = kdev_replay(l->kdev);
+	if (r < 0)
+		log_warn_errno(r, "replay of pending holds failed");
+	else if (r > 0)
+		log_info("kernel replays %d pending hold(s)", r);
+	*ret_loop = l;
+	return 0;
+fail:
+	loop_free(l);
+	return r;
+}
+
+void loop_free(struct loop *l)
+{
+	if (!l)
+		return;
+	kdev_close(l->kdev);
+	blockwatch_free(l->bw);
+	inv_close(l->inv);
+	policy_free(l->policy);
+	registry_free(l->reg);
+	if (l->sigfd >= 0)
+		close(l->sigfd);
+	if (l->epfd >= 0)
+		close(l->epfd);
+	free(l->policy_path);
+	free(l->dev_path);
+	free(l->db_path);
+	free(l);
+}

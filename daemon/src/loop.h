@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * loop: mediagated's event loop. One epoll set over /dev/mediagate (kdev),
+ * a signalfd (SIGHUP reload, SIGTERM/SIGINT stop) and a udev monitor for
+ * block disks (blockwatch). No timers, no polling: idle means asleep.
+ *
+ * On a hold: identify (ident_from_event + descriptor hash), decide
+ * (decide.c), send the verdict (kdev), one audit line (audit.c ->
+ * log_audit), one inventory row for storage devices. A hold whose rule
+ * needs media facts is let in read-only; when its disk appears the disk is
+ * probed (probe.c), the hold re-decided and, if that changed the verdict,
+ * the new one sent on the same handle.
+ *
+ * Reload: parse the new policy (and its registry); swap only if both load,
+ * otherwise keep the old ones and log the diagnostics. Then every tracked
+ * device is re-decided and changed verdicts are sent (stage=reload).
+ */
+#ifndef MEDIAGATE_LOOP_H
+#define MEDIAGATE_LOOP_H
+
+#include <stdbool.h>
+
+struct loop_config {
+	const char *policy_path;	/* required */
+	const char *dev_path;		/* NULL: /dev/mediagate */
+	const char *db_path;		/* NULL: /var/lib/mediagate/inventory.db; "": none */
+	bool check_owner;		/* refuse a policy not owned by root (default) */
+	bool watch_block;		/* udev monitor for media probing */
+	bool signals;			/* own a signalfd for the blocked signals */
+};
+
+struct loop;
+
+/* Load policy + registry, open the inventory and the kernel device, ask the
+ * kernel to replay pending holds. */
+int loop_new(const struct loop_config *cfg, struct loop **ret_loop);
+void loop_free(struct loop *l);
+
+/* Wait up to @timeout_ms (-1: forever) and handle what is ready. Returns
+ * 0, or -errno on a fatal error (the kernel device went away). */
+int loop_dispatch(struct loop *l, int timeout_ms);
+/* Dispatch until a stop signal; returns 0 or the fatal -errno. */
+int loop_run(struct loop *l);
+bool loop_stopped(const struct loop *l);
+
+/* Reload the policy now (what SIGHUP does). 0 if swapped, -errno if the
+ * old one was kept. */
+int loop_reload(struct loop *l);
+
+/* The disk @devnode of USB device @usb_name appeared (what the udev
+ * monitor reports): probe it if a hold of that device waits for its medium.
+ * Returns 1 if a hold was re-decided, 0 if none waited, -errno. */
+int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnode);
+
+#endif
