@@ -443,7 +443,8 @@ static void finish_set(struct parser *ps, enum pval_kind kind, struct pset *out)
 	out->items = palloc(ps, ps->n_items * sizeof(*out->items) + 1);
 	if (!out->items)
 		return;
-	memcpy(out->items, ps->items, ps->n_items * sizeof(*out->items));
+	if (ps->n_items)	/* ps->items may still be NULL */
+		memcpy(out->items, ps->items, ps->n_items * sizeof(*out->items));
 	for (unsigned int i = 0; i < ps->n_items; i++)
 		n_flat += ps->items[i].is_ref ? ps->pol->lists[ps->items[i].list].set.n_flat : 1;
 	out->flat = palloc(ps, n_flat * sizeof(*out->flat) + 1);
@@ -458,7 +459,8 @@ static void finish_set(struct parser *ps, enum pval_kind kind, struct pset *out)
 		}
 		const struct pset *ls = &ps->pol->lists[it->list].set;
 
-		memcpy(out->flat + k, ls->flat, ls->n_flat * sizeof(*ls->flat));
+		if (ls->n_flat)
+			memcpy(out->flat + k, ls->flat, ls->n_flat * sizeof(*ls->flat));
 		k += ls->n_flat;
 	}
 	out->n_flat = k;

@@ -795,9 +795,12 @@ static int table_case(struct table *t)
 	if ((int)dec.verdict != want || dec.is_default != want_default ||
 	    (!want_default && dec.line != want_line) || dec.needs_media != want_nm ||
 	    dec.log != want_log) {
-		printf("FAIL: decide/%s/%s (got %s %s%u%s%s: %s)\n", t->base, cas,
-		       policy_verdict_name(dec.verdict), dec.is_default ? "default" : "line ",
-		       dec.is_default ? 0 : dec.line, dec.needs_media ? " needs-media" : "",
+		char where[32] = "default";
+
+		if (!dec.is_default)
+			snprintf(where, sizeof(where), "line %u", dec.line);
+		printf("FAIL: decide/%s/%s (got %s %s%s%s: %s)\n", t->base, cas,
+		       policy_verdict_name(dec.verdict), where, dec.needs_media ? " needs-media" : "",
 		       dec.log ? "" : " nolog", dec.why);
 		t->fail++;
 		return 0;
@@ -837,6 +840,10 @@ static int run_table(const char *path)
 
 	if (!f || !dirc || !basec) {
 		printf("FAIL: decide/%s (cannot open)\n", path);
+		if (f)
+			fclose(f);
+		free(dirc);
+		free(basec);
 		return 1;
 	}
 	buf = malloc(1 << 20);
