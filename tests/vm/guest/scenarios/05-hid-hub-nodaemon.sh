@@ -5,7 +5,7 @@ scenario() {
 	local hub kbd i a
 	mg_load || return
 	check plug-hub req plug-hub hub5 2
-	if wait_until 20 eval 'hub=$(grep -l "^09$" /sys/bus/usb/devices/*/bDeviceClass 2>/dev/null | grep -v "/usb[0-9]*/" | head -n1) && [[ -n $hub ]]'; then
+	if wait_until 20 eval 'hub=$(grep -l "^09$" /sys/bus/usb/devices/[0-9]*-*/bDeviceClass 2>/dev/null | head -n1) && [[ -n $hub ]]'; then
 		hub=$(basename "$(dirname "$hub")")
 		ok hub-enumerated
 		check hub-driver-bound wait_until 10 eval "[[ \$(intf_driver $hub:1.0) == hub ]]"
