@@ -69,7 +69,7 @@ bool policy_tok_is(const struct ptoken *t, const char *word);
 
 /* ---- arena: everything a loaded policy points to ---- */
 
-struct parena_chunk;
+struct parena_chunk;	/* policy_load.c */
 struct parena {
 	struct parena_chunk *head;
 };
