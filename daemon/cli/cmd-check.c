@@ -23,11 +23,11 @@ static void check_usage(FILE *f)
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	struct policy *p = NULL;
 	const char *path = MEDIAGATE_DEFAULT_POLICY;
 	bool verbose = false;

@@ -10,7 +10,7 @@
 #include "policy-internal.h"
 
 struct devsum {
-	uint64_t cls[4];	/* bDeviceClass and every bInterfaceClass */
+	uint64_t cls[4]; /* bDeviceClass and every bInterfaceClass */
 	size_t serial_len, vendor_len, product_len, port_len;
 	bool storage;
 };
@@ -164,7 +164,8 @@ static bool match_device(const struct prule *r, const struct ident_device *d,
 		return false;
 	if (r->attrs & (1u << PA_SERIAL) && !match_strs(&r->serials, d->serial, s->serial_len))
 		return false;
-	if (r->attrs & (1u << PA_VENDOR) && !match_strs(&r->vendors, d->manufacturer, s->vendor_len))
+	if (r->attrs & (1u << PA_VENDOR) &&
+	    !match_strs(&r->vendors, d->manufacturer, s->vendor_len))
 		return false;
 	if (r->attrs & (1u << PA_PRODUCT) && !match_strs(&r->products, d->product, s->product_len))
 		return false;
@@ -215,8 +216,8 @@ void policy_decide(const struct policy *p, const struct ident_device *dev,
 			ret->line = r->line;
 			ret->log = r->log;
 			ret->needs_media = true;
-			set_why(ret->why, sizeof(ret->why), "needs media facts, read-only until probed: ",
-				r->text);
+			set_why(ret->why, sizeof(ret->why),
+				"needs media facts, read-only until probed: ", r->text);
 			return;
 		}
 		if (r->needs_media && !match_media(r, media))

@@ -103,7 +103,7 @@ static void str_put(struct plexer *lx, struct ptoken *t, const char *s, size_t n
 		if (!*bad)
 			policy_lex_error(lx, t->line, t->col, "string too long (max %u bytes)",
 					 POLICY_STR_MAX);
-		t->slen = POLICY_STR_MAX + 1;	/* stays too long */
+		t->slen = POLICY_STR_MAX + 1; /* stays too long */
 		*bad = true;
 		return;
 	}
@@ -120,7 +120,7 @@ static void lex_escape(struct plexer *lx, struct ptoken *t, bool *bad)
 
 	lx->pos++;
 	if (lx->pos >= lx->len || b[lx->pos] == '\n')
-		return;	/* "unterminated string" follows */
+		return; /* "unterminated string" follows */
 	if (b[lx->pos] == '\\' || b[lx->pos] == '"') {
 		str_put(lx, t, (const char *)b + lx->pos, 1, bad);
 		lx->pos++;

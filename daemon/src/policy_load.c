@@ -147,7 +147,8 @@ int policy_load(const char *path, bool check_owner, struct policy **ret_policy,
 				 (unsigned int)st.st_uid);
 		if (st.st_mode & (S_IWGRP | S_IWOTH))
 			diag_add(diags, path, 0, 0,
-				 "refusing policy: writable by group or others (mode %04o), run chmod go-w",
+				 "refusing policy: writable by group or others (mode %04o), run "
+				 "chmod go-w",
 				 (unsigned int)(st.st_mode & 07777));
 		return -EPERM;
 	}

@@ -31,7 +31,7 @@ struct parser {
 	struct plexer lx;
 	struct ptoken tok;
 	struct policy *pol;
-	unsigned int depth;	/* open braces, for error recovery */
+	unsigned int depth; /* open braces, for error recovery */
 	bool oom;
 	unsigned int set_line[SET__MAX], set_col[SET__MAX];
 	/* scratch for the set being parsed (sets do not nest) */
@@ -59,11 +59,11 @@ static const char *describe(const struct ptoken *t, char *buf, size_t sz)
 {
 	return policy_tok_describe(t, buf, sz);
 }
-#define DESC(ps) describe(&(ps)->tok, (char[96]){ 0 }, 96)
+#define DESC(ps) describe(&(ps)->tok, (char[96]){0}, 96)
 
 static bool is_verdict(const struct ptoken *t, uint8_t *ret_v)
 {
-	static const char *const names[] = { NULL, "allow", "readonly", "block" };
+	static const char *const names[] = {NULL, "allow", "readonly", "block"};
 
 	for (uint8_t v = POLICY_ALLOW; v <= POLICY_BLOCK; v++)
 		if (policy_tok_is(t, names[v])) {
@@ -80,9 +80,15 @@ static bool is_stmt_keyword(const struct ptoken *t)
 }
 
 static const char *const attr_names[PA__MAX] = {
-	[PA_ID] = "id",		  [PA_SERIAL] = "serial", [PA_VENDOR] = "vendor",
-	[PA_PRODUCT] = "product", [PA_PORT] = "port",	  [PA_CONNECT] = "connect",
-	[PA_IFACE] = "with-interface", [PA_MEDIA] = "media", [PA_LABEL] = "label",
+	[PA_ID] = "id",
+	[PA_SERIAL] = "serial",
+	[PA_VENDOR] = "vendor",
+	[PA_PRODUCT] = "product",
+	[PA_PORT] = "port",
+	[PA_CONNECT] = "connect",
+	[PA_IFACE] = "with-interface",
+	[PA_MEDIA] = "media",
+	[PA_LABEL] = "label",
 	[PA_LOG] = "log",
 };
 
@@ -169,8 +175,8 @@ static int hexdigits(const char *s, size_t n, unsigned int *ret)
 }
 
 /* Split @s at ':' into exactly @n fields of @width hex digits or '*'. */
-static int parse_fields(const char *s, size_t len, unsigned int n, size_t width,
-			unsigned int *vals, uint8_t *ret_any)
+static int parse_fields(const char *s, size_t len, unsigned int n, size_t width, unsigned int *vals,
+			uint8_t *ret_any)
 {
 	uint8_t any = 0;
 	size_t start = 0;
@@ -290,7 +296,7 @@ static enum pval_kind word_kind(const struct ptoken *t)
 static int parse_item(struct parser *ps, enum pval_kind *kind, enum pattr attr, const char *what)
 {
 	struct ptoken *t = &ps->tok;
-	struct pitem it = { 0 };
+	struct pitem it = {0};
 	enum pval_kind k;
 
 	switch (t->type) {
@@ -303,8 +309,8 @@ static int parse_item(struct parser *ps, enum pval_kind *kind, enum pattr attr, 
 		}
 		k = ps->pol->lists[l].set.kind;
 		if (*kind != PV_NONE && k != *kind) {
-			perr(ps, t, "list %s holds %s, but %s needs %s", DESC(ps), kind_name(k), what,
-			     kind_name(*kind));
+			perr(ps, t, "list %s holds %s, but %s needs %s", DESC(ps), kind_name(k),
+			     what, kind_name(*kind));
 			break;
 		}
 		*kind = k;
@@ -314,7 +320,8 @@ static int parse_item(struct parser *ps, enum pval_kind *kind, enum pattr attr, 
 			for (unsigned int i = 0; i < s->n_flat; i++)
 				if (!port_ok(s->flat[i].str.s, s->flat[i].str.len)) {
 					perr(ps, t,
-					     "list %s holds a bad port pattern (digits, '.', '-' and '*' only)",
+					     "list %s holds a bad port pattern (digits, '.', '-' "
+					     "and '*' only)",
 					     DESC(ps));
 					break;
 				}
@@ -326,7 +333,8 @@ static int parse_item(struct parser *ps, enum pval_kind *kind, enum pattr attr, 
 	}
 	case PT_STRING:
 		if (*kind != PV_NONE && *kind != PV_STR && attr == PA__MAX) {
-			perr(ps, t, "list items must be of one kind: this list holds %s, got a string",
+			perr(ps, t,
+			     "list items must be of one kind: this list holds %s, got a string",
 			     kind_name(*kind));
 			break;
 		}
@@ -336,7 +344,8 @@ static int parse_item(struct parser *ps, enum pval_kind *kind, enum pattr attr, 
 		}
 		*kind = PV_STR;
 		if (attr == PA_PORT && !port_ok(t->sval, t->slen)) {
-			perr(ps, t, "bad port pattern %s (digits, '.', '-' and '*' only, e.g. \"2-1.4\")",
+			perr(ps, t,
+			     "bad port pattern %s (digits, '.', '-' and '*' only, e.g. \"2-1.4\")",
 			     DESC(ps));
 			break;
 		}
@@ -353,15 +362,19 @@ static int parse_item(struct parser *ps, enum pval_kind *kind, enum pattr attr, 
 			     DESC(ps));
 		} else if (k == PV_IFACE && parse_iface(t, &it.v) < 0) {
 			perr(ps, t,
-			     "bad interface %s (expected a class name like hid, or cc:ss:pp with 2 hex digits or '*' each)",
+			     "bad interface %s (expected a class name like hid, or cc:ss:pp with 2 "
+			     "hex digits or '*' each)",
 			     DESC(ps));
 		} else if (k == PV_STR && attr == PA__MAX) {
-			perr(ps, t, "list items must be of one kind: this list holds strings, got %s",
+			perr(ps, t,
+			     "list items must be of one kind: this list holds strings, got %s",
 			     DESC(ps));
 		} else if (k == PV_STR) {
 			perr(ps, t, "expected a quoted string in %s, got %s", what, DESC(ps));
 		} else if (k == PV_NONE) {
-			perr(ps, t, "bad list item %s (expected a \"string\", an id VVVV:PPPP or an interface)",
+			perr(ps, t,
+			     "bad list item %s (expected a \"string\", an id VVVV:PPPP or an "
+			     "interface)",
 			     DESC(ps));
 		} else {
 			*kind = k;
@@ -371,8 +384,8 @@ static int parse_item(struct parser *ps, enum pval_kind *kind, enum pattr attr, 
 	case PT_ERROR:
 		return -EINVAL;
 	default:
-		perr(ps, t, "expected %s in %s, got %s", *kind == PV_NONE ? "a list item" : kind_one(*kind),
-		     what, DESC(ps));
+		perr(ps, t, "expected %s in %s, got %s",
+		     *kind == PV_NONE ? "a list item" : kind_one(*kind), what, DESC(ps));
 		return -EINVAL;
 	}
 	next(ps);
@@ -389,7 +402,7 @@ static void finish_set(struct parser *ps, enum pval_kind kind, struct pset *out)
 	out->items = palloc(ps, ps->n_items * sizeof(*out->items) + 1);
 	if (!out->items)
 		return;
-	if (ps->n_items)	/* ps->items may still be NULL */
+	if (ps->n_items) /* ps->items may still be NULL */
 		memcpy(out->items, ps->items, ps->n_items * sizeof(*out->items));
 	for (unsigned int i = 0; i < ps->n_items; i++)
 		n_flat += ps->items[i].is_ref ? ps->pol->lists[ps->items[i].list].set.n_flat : 1;
@@ -455,8 +468,7 @@ static int parse_set(struct parser *ps, enum pval_kind kind, enum pattr attr, co
 		if (r < 0)
 			return r;
 	}
-	if (ps->n_items == 0 && ps->lx.n_errors == errors)
-	{
+	if (ps->n_items == 0 && ps->lx.n_errors == errors) {
 		if (attr == PA__MAX)
 			perr(ps, &open, "empty list");
 		else
@@ -482,16 +494,16 @@ static bool set_repeated(struct parser *ps, int which, const struct ptoken *at, 
 
 static int parse_encryption(struct parser *ps, const struct ptoken *at)
 {
-	struct policy_encryption enc = { .luks_version = 2, .cipher = "aes-xts-plain64",
-					 .min_key_bits = 512 };
+	struct policy_encryption enc = {
+		.luks_version = 2, .cipher = "aes-xts-plain64", .min_key_bits = 512};
 	bool seen_cipher = false, seen_bits = false;
 
 	next(ps);
 	if (policy_tok_is(&ps->tok, "luks2") || policy_tok_is(&ps->tok, "luks1")) {
 		enc.luks_version = ps->tok.text[4] - '0';
 	} else {
-		perr(ps, &ps->tok, "bad value for 'set encryption': expected luks2 or luks1, got %s",
-		     DESC(ps));
+		perr(ps, &ps->tok,
+		     "bad value for 'set encryption': expected luks2 or luks1, got %s", DESC(ps));
 		return -EINVAL;
 	}
 	next(ps);
@@ -500,7 +512,8 @@ static int parse_encryption(struct parser *ps, const struct ptoken *at)
 		bool cipher = policy_tok_is(&kw, "cipher");
 
 		if (!cipher && !policy_tok_is(&kw, "min-key-bits")) {
-			perr(ps, &kw, "unknown encryption option %s (expected cipher or min-key-bits)",
+			perr(ps, &kw,
+			     "unknown encryption option %s (expected cipher or min-key-bits)",
 			     DESC(ps));
 			return -EINVAL;
 		}
@@ -517,7 +530,8 @@ static int parse_encryption(struct parser *ps, const struct ptoken *at)
 			}
 			if (!ok) {
 				perr(ps, &ps->tok,
-				     "bad cipher %s (expected a cipher spec like aes-xts-plain64, or any)",
+				     "bad cipher %s (expected a cipher spec like aes-xts-plain64, "
+				     "or any)",
 				     DESC(ps));
 				return -EINVAL;
 			}
@@ -564,7 +578,8 @@ static int parse_setting(struct parser *ps)
 		if (ps->tok.type != PT_STRING) {
 			if (ps->tok.type != PT_ERROR)
 				perr(ps, &ps->tok,
-				     "bad value for 'set registry': expected a quoted absolute path, got %s",
+				     "bad value for 'set registry': expected a quoted absolute "
+				     "path, got %s",
 				     DESC(ps));
 			return -EINVAL;
 		}
@@ -582,7 +597,8 @@ static int parse_setting(struct parser *ps)
 		next(ps);
 		if (!is_verdict(&ps->tok, &v)) {
 			perr(ps, &ps->tok,
-			     "bad value for 'set default': expected allow, readonly or block, got %s",
+			     "bad value for 'set default': expected allow, readonly or block, got "
+			     "%s",
 			     DESC(ps));
 			return -EINVAL;
 		}
@@ -615,14 +631,15 @@ static int parse_list_def(struct parser *ps)
 {
 	struct policy *p = ps->pol;
 	struct ptoken name;
-	struct pset set = { 0 };
+	struct pset set = {0};
 	int prev, r;
 
 	next(ps);
 	if (!valid_list_name(&ps->tok)) {
 		if (ps->tok.type != PT_ERROR)
 			perr(ps, &ps->tok,
-			     "bad list name %s (letters, digits, '_' and '-', not starting with a digit or '-')",
+			     "bad list name %s (letters, digits, '_' and '-', not starting with a "
+			     "digit or '-')",
 			     DESC(ps));
 		return -EINVAL;
 	}
@@ -638,8 +655,8 @@ static int parse_list_def(struct parser *ps)
 		return r;
 	prev = find_list(p, name.text, name.len);
 	if (prev >= 0) {
-		perr(ps, &name, "list %s already defined at %u:%u", describe(&name, (char[96]){ 0 }, 96),
-		     p->lists[prev].line, p->lists[prev].col);
+		perr(ps, &name, "list %s already defined at %u:%u",
+		     describe(&name, (char[96]){0}, 96), p->lists[prev].line, p->lists[prev].col);
 	} else if (!ps->oom) {
 		if (p->n_lists == p->cap_lists) {
 			unsigned int cap = p->cap_lists ? p->cap_lists * 2 : 8;
@@ -681,7 +698,8 @@ static int parse_class(struct parser *ps, struct prule *r, const char *verdict)
 		   !policy_class_lookup(ps->tok.text, ps->tok.len, &r->cls)) {
 		if (ps->tok.type != PT_ERROR)
 			perr(ps, &ps->tok,
-			     "missing device class after '%s' (storage, hid, hub, any, another class name or class XX), got %s",
+			     "missing device class after '%s' (storage, hid, hub, any, another "
+			     "class name or class XX), got %s",
 			     verdict, DESC(ps));
 		return -EINVAL;
 	}
@@ -690,8 +708,7 @@ static int parse_class(struct parser *ps, struct prule *r, const char *verdict)
 }
 
 /* The value after a one-word match (connect, media). */
-static int parse_choice(struct parser *ps, const char *what, const char *const *names,
-			uint8_t *ret)
+static int parse_choice(struct parser *ps, const char *what, const char *const *names, uint8_t *ret)
 {
 	for (uint8_t i = 1; names[i]; i++)
 		if (policy_tok_is(&ps->tok, names[i])) {
@@ -704,7 +721,10 @@ static int parse_choice(struct parser *ps, const char *what, const char *const *
 
 		for (uint8_t i = 1; names[i]; i++)
 			snprintf(expect + strlen(expect), sizeof(expect) - strlen(expect), "%s%s",
-				 i == 1 ? "" : names[i + 1] ? ", " : " or ", names[i]);
+				 i == 1		? ""
+				 : names[i + 1] ? ", "
+						: " or ",
+				 names[i]);
 		perr(ps, &ps->tok, "bad %s %s (expected %s)", what, DESC(ps), expect);
 	}
 	return -EINVAL;
@@ -712,9 +732,9 @@ static int parse_choice(struct parser *ps, const char *what, const char *const *
 
 static int parse_match(struct parser *ps, struct prule *r, int a, const struct ptoken *kw)
 {
-	static const char *const connects[] = { NULL, "hotplug", "hardwired", NULL };
-	static const char *const medias[] = { NULL,   "registered", "luks2", "luks",
-					      "plain", "none",	     NULL };
+	static const char *const connects[] = {NULL, "hotplug", "hardwired", NULL};
+	static const char *const medias[] = {NULL,    "registered", "luks2", "luks",
+					     "plain", "none",	    NULL};
 	char what[32];
 
 	snprintf(what, sizeof(what), "'%s'", attr_names[a]);
@@ -751,7 +771,7 @@ static int parse_match(struct parser *ps, struct prule *r, int a, const struct p
 static void add_rule(struct parser *ps, struct prule *r)
 {
 	struct policy *p = ps->pol;
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 
 	if (p->n_rules == p->cap_rules) {
 		unsigned int cap = p->cap_rules ? p->cap_rules * 2 : 32;
@@ -776,7 +796,7 @@ static void add_rule(struct parser *ps, struct prule *r)
 
 static int parse_rule(struct parser *ps, uint8_t verdict)
 {
-	struct prule r = { .verdict = verdict, .log = true };
+	struct prule r = {.verdict = verdict, .log = true};
 	struct ptoken first[PA__MAX];
 	char vname[16];
 	int ret;
@@ -791,7 +811,7 @@ static int parse_rule(struct parser *ps, uint8_t verdict)
 	while (ps->tok.type == PT_WORD) {
 		struct ptoken kw = ps->tok;
 		int a = attr_lookup(&kw);
-		struct prule dup = { .log = true };
+		struct prule dup = {.log = true};
 		struct prule *target = &r;
 
 		if (a < 0) {
@@ -801,13 +821,15 @@ static int parse_rule(struct parser *ps, uint8_t verdict)
 		if (r.attrs & (1u << a)) {
 			char d[96];
 
-			if (a == PA_LOG && !policy_tok_is(&first[a], kw.text[0] == 'l' ? "log" : "nolog"))
+			if (a == PA_LOG &&
+			    !policy_tok_is(&first[a], kw.text[0] == 'l' ? "log" : "nolog"))
 				perr(ps, &kw, "%s conflicts with %s at %u:%u", DESC(ps),
-				     describe(&first[a], d, sizeof(d)), first[a].line, first[a].col);
+				     describe(&first[a], d, sizeof(d)), first[a].line,
+				     first[a].col);
 			else
 				perr(ps, &kw, "repeated %s in rule (first at %u:%u)", DESC(ps),
 				     first[a].line, first[a].col);
-			target = &dup;	/* parse the value anyway, then drop it */
+			target = &dup; /* parse the value anyway, then drop it */
 		} else {
 			r.attrs |= 1u << a;
 			first[a] = kw;
@@ -838,11 +860,12 @@ static int parse_statement(struct parser *ps)
 	if (is_verdict(&ps->tok, &v))
 		return parse_rule(ps, v);
 	if (is_class_word(&ps->tok) || attr_lookup(&ps->tok) >= 0)
-		perr(ps, &ps->tok, "missing verdict: a rule starts with allow, readonly or block, not %s",
+		perr(ps, &ps->tok,
+		     "missing verdict: a rule starts with allow, readonly or block, not %s",
 		     DESC(ps));
 	else if (ps->tok.type == PT_WORD)
-		perr(ps, &ps->tok, "unknown keyword %s (expected allow, readonly, block, set or list)",
-		     DESC(ps));
+		perr(ps, &ps->tok,
+		     "unknown keyword %s (expected allow, readonly, block, set or list)", DESC(ps));
 	else
 		perr(ps, &ps->tok, "expected a rule, 'set' or 'list', got %s", DESC(ps));
 	return -EINVAL;
@@ -851,7 +874,7 @@ static int parse_statement(struct parser *ps)
 int policy_parse_buffer(const char *name, const char *buf, size_t len, struct policy **ret_policy,
 			struct diag_list *diags)
 {
-	struct parser ps = { 0 };
+	struct parser ps = {0};
 	struct policy *p;
 	int r = 0;
 
@@ -889,9 +912,8 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len, struct po
 		return r;
 	}
 	if (!p->enc_set)
-		p->enc = (struct policy_encryption){ .luks_version = 2,
-						     .cipher = "aes-xts-plain64",
-						     .min_key_bits = 512 };
+		p->enc = (struct policy_encryption){
+			.luks_version = 2, .cipher = "aes-xts-plain64", .min_key_bits = 512};
 	*ret_policy = p;
 	return 0;
 }

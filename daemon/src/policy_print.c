@@ -18,10 +18,13 @@ static const struct {
 	uint8_t cls;
 	const char *name;
 } class_names[] = {
-	{ 0x01, "audio" },	{ 0x02, "comm" },     { 0x03, "hid" },	    { 0x05, "physical" },
-	{ 0x06, "still-image" }, { 0x07, "printer" }, { 0x08, "storage" }, { 0x09, "hub" },
-	{ 0x0a, "cdc-data" },	{ 0x0b, "smartcard" }, { 0x0e, "video" },  { 0xe0, "wireless" },
-	{ 0xef, "misc" },	{ 0xff, "vendor-specific" },
+	{0x01, "audio"},       {0x02, "comm"},
+	{0x03, "hid"},	       {0x05, "physical"},
+	{0x06, "still-image"}, {0x07, "printer"},
+	{0x08, "storage"},     {0x09, "hub"},
+	{0x0a, "cdc-data"},    {0x0b, "smartcard"},
+	{0x0e, "video"},       {0xe0, "wireless"},
+	{0xef, "misc"},	       {0xff, "vendor-specific"},
 };
 
 const char *policy_class_name(uint8_t cls)
@@ -278,7 +281,7 @@ static void format_policy(const struct policy *p, struct sbuf *b)
 
 void policy_print(const struct policy *p, FILE *f)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 
 	format_policy(p, &b);
 	if (b.oom)

@@ -74,7 +74,7 @@ static void put(char *dst, size_t dstsz, size_t *pos, bool *full, const char *s,
 		memcpy(dst + *pos, s, n);
 		dst[*pos + n] = '\0';
 	} else {
-		*full = true;	/* never emit a later, shorter piece after a cut */
+		*full = true; /* never emit a later, shorter piece after a cut */
 	}
 	if (!*full)
 		*pos += n;

@@ -37,7 +37,7 @@
 
 static struct policy *parse_ok(const char *text)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct policy *p = NULL;
 	int r = policy_parse_buffer("t.conf", text, strlen(text), &p, &d);
 
@@ -52,7 +52,7 @@ static struct policy *parse_ok(const char *text)
 /* Parse expecting failure; returns the diagnostics joined "L:C: msg\n". */
 static char *parse_bad(const char *text, size_t len, size_t *ret_n)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct policy *p = NULL;
 	char *out = NULL;
 	size_t outlen = 0;
@@ -91,14 +91,14 @@ static void dev_init(struct ident_device *d, uint16_t vid, uint16_t pid, const c
 	d->connect = IDENT_CONNECT_HOTPLUG;
 	strcpy(d->port, "1-2");
 	/* intfs: "08:06:50 03:01:01" */
-	for (const char *s = intfs; s && *s;) {
+	for (const char *s = intfs ? intfs : ""; *s;) {
 		unsigned int c, sc, pr;
 		int n = 0;
 
 		if (sscanf(s, "%2x:%2x:%2x%n", &c, &sc, &pr, &n) != 3)
 			break;
-		d->intf[d->n_intf] = (struct ident_intf){ (uint8_t)d->n_intf, (uint8_t)c,
-							  (uint8_t)sc, (uint8_t)pr };
+		d->intf[d->n_intf] = (struct ident_intf){(uint8_t)d->n_intf, (uint8_t)c,
+							 (uint8_t)sc, (uint8_t)pr};
 		d->n_intf++;
 		s += n;
 		while (*s == ' ')
@@ -122,7 +122,8 @@ static void test_keywords_case_sensitive(void **state)
 
 	(void)state;
 	assert_int_equal(n, 1);
-	assert_string_equal(e, "1:1: unknown keyword 'ALLOW' (expected allow, readonly, block, set or list)\n");
+	assert_string_equal(
+		e, "1:1: unknown keyword 'ALLOW' (expected allow, readonly, block, set or list)\n");
 	free(e);
 }
 
@@ -161,13 +162,14 @@ static void test_roundtrip(void **state)
 		"set registry \"/r \\\"q\\\"\"\nset encryption luks1 cipher any min-key-bits 0\n",
 		"list a = { \"x\" \"\\xff\\x01z\" }\nlist b = { $a \"y\" }\n"
 		"block hid vendor $b product { $a \"\xe6\x97\xa5\" } label \"\\x7f\" media plain\n",
-		"list i = { 03:01:* *:*:* wireless }\nblock any with-interface one-of $i connect hardwired\n"
+		"list i = { 03:01:* *:*:* wireless }\nblock any with-interface one-of $i connect "
+		"hardwired\n"
 		"allow hub id { *:* 1d6b:0002 } port { \"1-1.*\" \"2\" } media none nolog\n",
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
-		struct diag_list d = { 0 };
+		struct diag_list d = {0};
 		struct policy *p = NULL, *q;
 		char *a, *b;
 		int r = policy_parse_buffer("t.conf", inputs[i], strlen(inputs[i]), &p, &d);
@@ -189,7 +191,7 @@ static void test_roundtrip(void **state)
 static void test_all_errors_reported(void **state)
 {
 	const char *text = "allow storage\n"
-			   "allow storage serial \"a\" serial \"b\"\n"	/* semantic: parse goes on */
+			   "allow storage serial \"a\" serial \"b\"\n" /* semantic: parse goes on */
 			   "frob\n"
 			   "allow storage id { 0781:5583\n"
 			   "  zzzz:0001 }\n"
@@ -199,10 +201,11 @@ static void test_all_errors_reported(void **state)
 	char *e = parse_bad(text, strlen(text), &n);
 
 	(void)state;
-	assert_string_equal(e, "2:26: repeated 'serial' in rule (first at 2:15)\n"
-			       "3:1: unknown keyword 'frob' (expected allow, readonly, block, set or list)\n"
-			       "5:3: bad id 'zzzz:0001' (expected VVVV:PPPP, 4 hex digits or '*' each)\n"
-			       "7:11: unknown match 'junk' in rule\n");
+	assert_string_equal(
+		e, "2:26: repeated 'serial' in rule (first at 2:15)\n"
+		   "3:1: unknown keyword 'frob' (expected allow, readonly, block, set or list)\n"
+		   "5:3: bad id 'zzzz:0001' (expected VVVV:PPPP, 4 hex digits or '*' each)\n"
+		   "7:11: unknown match 'junk' in rule\n");
 	assert_int_equal(n, 4);
 	free(e);
 }
@@ -216,8 +219,10 @@ static void test_unclosed_list_recovery(void **state)
 	char *e = parse_bad(text, strlen(text), &n);
 
 	(void)state;
-	assert_string_equal(e, "1:18: missing '}' to close this list\n"
-			       "2:16: bad port pattern \"x\" (digits, '.', '-' and '*' only, e.g. \"2-1.4\")\n");
+	assert_string_equal(
+		e,
+		"1:18: missing '}' to close this list\n"
+		"2:16: bad port pattern \"x\" (digits, '.', '-' and '*' only, e.g. \"2-1.4\")\n");
 	free(e);
 }
 
@@ -262,7 +267,8 @@ static void test_settings(void **state)
 	assert_int_equal(policy_rule_count(p), 1);
 	policy_free(p);
 
-	p = parse_ok("set registry \"/var/reg\"\nset encryption luks1 min-key-bits 256 cipher xts\n");
+	p = parse_ok(
+		"set registry \"/var/reg\"\nset encryption luks1 min-key-bits 256 cipher xts\n");
 	enc = policy_encryption(p);
 	assert_string_equal(policy_registry_path(p), "/var/reg");
 	assert_int_equal(enc->luks_version, 1);
@@ -276,7 +282,7 @@ static void test_decide_first_match_and_media(void **state)
 {
 	struct policy *p = parse_ok(shipped_like);
 	struct ident_device d;
-	struct media_info m = { 0 };
+	struct media_info m = {0};
 	struct policy_decision dec;
 
 	(void)state;
@@ -288,7 +294,8 @@ static void test_decide_first_match_and_media(void **state)
 	assert_false(dec.is_default);
 	assert_false(dec.needs_media);
 	assert_string_equal(dec.file, "t.conf");
-	assert_string_equal(dec.why, "matched: block storage with-interface one-of { hid wireless }");
+	assert_string_equal(dec.why,
+			    "matched: block storage with-interface one-of { hid wireless }");
 
 	/* a plain stick, media unknown: rule 3 needs media -> readonly + needs_media */
 	dev_init(&d, 0x0781, 0x5583, "08:06:50");
@@ -337,8 +344,9 @@ static void test_decide_defaults(void **state)
 	assert_int_equal(dec.line, 0);
 	assert_int_equal(dec.verdict, POLICY_BLOCK);
 	assert_true(dec.log);
-	assert_string_equal(dec.why,
-			    "no rule matched: built-in default block (device has a storage interface)");
+	assert_string_equal(
+		dec.why,
+		"no rule matched: built-in default block (device has a storage interface)");
 	dev_init(&d, 1, 2, "03:01:02");
 	policy_decide(p, &d, NULL, &dec);
 	assert_true(dec.is_default);
@@ -361,7 +369,7 @@ static void test_decide_media_kinds(void **state)
 				    "block storage media plain\n"
 				    "readonly storage media none\n");
 	struct ident_device d;
-	struct media_info m = { .kind = MEDIA_LUKS, .luks_version = 2 };
+	struct media_info m = {.kind = MEDIA_LUKS, .luks_version = 2};
 	struct policy_decision dec;
 
 	(void)state;
@@ -373,14 +381,14 @@ static void test_decide_media_kinds(void **state)
 	policy_decide(p, &d, &m, &dec);
 	assert_int_equal(dec.line, 2);
 	assert_true(dec.log);
-	m = (struct media_info){ .kind = MEDIA_PLAIN };
+	m = (struct media_info){.kind = MEDIA_PLAIN};
 	strcpy(m.label, "\xffX");
 	policy_decide(p, &d, &m, &dec);
 	assert_int_equal(dec.line, 3);
 	strcpy(m.label, "OKAY");
 	policy_decide(p, &d, &m, &dec);
 	assert_int_equal(dec.line, 4);
-	m = (struct media_info){ .kind = MEDIA_NONE };
+	m = (struct media_info){.kind = MEDIA_NONE};
 	policy_decide(p, &d, &m, &dec);
 	assert_int_equal(dec.line, 5);
 	assert_int_equal(dec.verdict, POLICY_READONLY);
@@ -406,14 +414,14 @@ static void test_decide_hostile_strings(void **state)
 	for (const char *c = dec.why; *c; c++)
 		assert_true(*c >= 0x20 && *c < 0x7f);
 	assert_non_null(strstr(dec.why, "\\x1b[2J\\xff\\\""));
-	strcpy(d.serial, "\x1b[2J\xff");	/* a prefix is not a match */
+	strcpy(d.serial, "\x1b[2J\xff"); /* a prefix is not a match */
 	policy_decide(p, &d, NULL, &dec);
 	assert_true(dec.is_default);
-	strcpy(d.manufacturer, "evil");		/* nor another case */
+	strcpy(d.manufacturer, "evil"); /* nor another case */
 	strcpy(d.serial, "\x1b[2J\xff\"");
 	policy_decide(p, &d, NULL, &dec);
 	assert_true(dec.is_default);
-	d.product[0] = '\0';			/* "" matches a device without a product */
+	d.product[0] = '\0'; /* "" matches a device without a product */
 	policy_decide(p, &d, NULL, &dec);
 	assert_int_equal(dec.line, 2);
 	policy_free(p);
@@ -437,7 +445,7 @@ static void test_decide_ids_ports_connect(void **state)
 	dev_init(&d, 0x1111, 0x1111, "");
 	strcpy(d.port, "1-2.3.4");
 	policy_decide(p, &d, NULL, &dec);
-	assert_true(dec.is_default);	/* hotplug, rule 2 wants hardwired */
+	assert_true(dec.is_default); /* hotplug, rule 2 wants hardwired */
 	d.connect = IDENT_CONNECT_HARDWIRED;
 	policy_decide(p, &d, NULL, &dec);
 	assert_int_equal(dec.line, 2);
@@ -529,7 +537,7 @@ static void test_why_truncated(void **state)
 static void test_load_refusals(void **state)
 {
 	char dir[] = "/tmp/test-policy.XXXXXX", path[64];
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct policy *p = NULL;
 	int fd;
 
@@ -557,8 +565,9 @@ static void test_load_refusals(void **state)
 	assert_int_equal(policy_load(path, true, &p, &d), -EPERM);
 	assert_null(p);
 	assert_int_equal(d.n, geteuid() == 0 ? 1 : 2);
-	assert_string_equal(d.v[d.n - 1].msg,
-			    "refusing policy: writable by group or others (mode 0666), run chmod go-w");
+	assert_string_equal(
+		d.v[d.n - 1].msg,
+		"refusing policy: writable by group or others (mode 0666), run chmod go-w");
 	assert_int_equal(d.v[0].line, 0);
 	diag_list_free(&d);
 	/* tests may skip the check */
@@ -590,7 +599,7 @@ static void test_thousand_rules(void **state)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct policy *p = NULL;
 	struct ident_device dev;
 	struct policy_decision dec;
@@ -615,8 +624,9 @@ static void test_thousand_rules(void **state)
 			worst = t0;
 	}
 	assert_int_equal(dec.line, 1001);
-	print_message("1000 rules: load %.0f us, worst decision %.1f us (sanitizer build is slower)\n",
-		      load, worst);
+	print_message(
+		"1000 rules: load %.0f us, worst decision %.1f us (sanitizer build is slower)\n",
+		load, worst);
 	/* generous bounds: the real goals are checked by make bench */
 	assert_true(load < 2e6);
 	policy_free(p);
@@ -688,8 +698,8 @@ static int table_string(struct table *t, const char *cas, char *dst, size_t sz)
 /* case NAME DEVICE... expect VERDICT (line N | default) [needs-media] [nolog] */
 static int table_case(struct table *t)
 {
-	struct ident_device d = { .connect = IDENT_CONNECT_HOTPLUG };
-	struct media_info m = { 0 };
+	struct ident_device d = {.connect = IDENT_CONNECT_HOTPLUG};
+	struct media_info m = {0};
 	bool have_media = false, want_default = false, want_nm = false, want_log = true;
 	unsigned int v[3], want_line = 0;
 	struct policy_decision dec;
@@ -706,7 +716,9 @@ static int table_case(struct table *t)
 
 		if (policy_tok_is(&kw, "id") || policy_tok_is(&kw, "class") ||
 		    policy_tok_is(&kw, "intf")) {
-			unsigned int n = kw.text[0] == 'i' && kw.len == 2 ? 2 : kw.text[0] == 'c' ? 1 : 3;
+			unsigned int n = kw.text[0] == 'i' && kw.len == 2 ? 2
+					 : kw.text[0] == 'c'		  ? 1
+									  : 3;
 
 			tnext(t);
 			if (word_hex(&t->tok, n, v) < 0)
@@ -719,8 +731,9 @@ static int table_case(struct table *t)
 			} else {
 				if (d.n_intf == IDENT_MAX_INTF)
 					return tfail(t, cas, "too many interfaces");
-				d.intf[d.n_intf] = (struct ident_intf){ (uint8_t)d.n_intf, (uint8_t)v[0],
-									(uint8_t)v[1], (uint8_t)v[2] };
+				d.intf[d.n_intf] =
+					(struct ident_intf){(uint8_t)d.n_intf, (uint8_t)v[0],
+							    (uint8_t)v[1], (uint8_t)v[2]};
 				d.n_intf++;
 			}
 		} else if (policy_tok_is(&kw, "serial")) {
@@ -800,8 +813,8 @@ static int table_case(struct table *t)
 		if (!dec.is_default)
 			snprintf(where, sizeof(where), "line %u", dec.line);
 		printf("FAIL: decide/%s/%s (got %s %s%s%s: %s)\n", t->base, cas,
-		       policy_verdict_name(dec.verdict), where, dec.needs_media ? " needs-media" : "",
-		       dec.log ? "" : " nolog", dec.why);
+		       policy_verdict_name(dec.verdict), where,
+		       dec.needs_media ? " needs-media" : "", dec.log ? "" : " nolog", dec.why);
 		t->fail++;
 		return 0;
 	}
@@ -812,7 +825,7 @@ static int table_case(struct table *t)
 
 static int table_policy(struct table *t, const char *dir)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	char path[4096];
 
 	tnext(t);
@@ -832,8 +845,8 @@ static int table_policy(struct table *t, const char *dir)
 
 static int run_table(const char *path)
 {
-	struct table t = { .path = path };
-	struct diag_list d = { 0 };
+	struct table t = {.path = path};
+	struct diag_list d = {0};
 	char *buf = NULL, *dirc = strdup(path), *basec = strdup(path), *dot;
 	size_t len = 0;
 	FILE *f = fopen(path, "re");
@@ -867,7 +880,7 @@ static int run_table(const char *path)
 			r = table_case(&t);
 		else
 			r = tfail(&t, "syntax", "expected 'policy' or 'case'");
-		if (r < 0)	/* skip the rest of the line */
+		if (r < 0) /* skip the rest of the line */
 			while (t.tok.type != PT_NL && t.tok.type != PT_EOF)
 				tnext(&t);
 	}

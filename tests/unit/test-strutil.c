@@ -54,7 +54,10 @@ static void test_escape_utf8(void **state)
 	assert_string_equal(esc("\xf4\x90\x80\x80", 4, true), "\\xf4\\x90\\x80\\x80");
 	/* C1 control and a bidi override are escaped even with keep_utf8 */
 	assert_string_equal(esc("\xc2\x85", 2, true), "\\xc2\\x85");
-	assert_string_equal(esc("a\xe2\x80\xae" "b", 5, true), "a\\xe2\\x80\\xaeb");
+	assert_string_equal(esc("a\xe2\x80\xae"
+				"b",
+				5, true),
+			    "a\\xe2\\x80\\xaeb");
 	/* a valid sequence after an invalid byte is still recognised */
 	assert_string_equal(esc("\xff\xc3\xa9", 3, true), "\\xff\xc3\xa9");
 }
@@ -96,7 +99,7 @@ static void test_is_clean(void **state)
 	assert_false(str_is_clean("a\tb", 3));
 	assert_false(str_is_clean("a\x7f", 2));
 	assert_false(str_is_clean("\xff", 1));
-	assert_false(str_is_clean("\xc2\x9b", 2));	/* C1 CSI */
+	assert_false(str_is_clean("\xc2\x9b", 2)); /* C1 CSI */
 	assert_false(str_is_clean("a\0b", 3));
 	assert_false(str_is_clean("\xe6\x97", 2));
 }
@@ -122,9 +125,12 @@ static void test_copy_bounded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escape_plain),	 cmocka_unit_test(test_escape_quotes_backslash),
-		cmocka_unit_test(test_escape_control),	 cmocka_unit_test(test_escape_utf8),
-		cmocka_unit_test(test_escape_truncation), cmocka_unit_test(test_is_clean),
+		cmocka_unit_test(test_escape_plain),
+		cmocka_unit_test(test_escape_quotes_backslash),
+		cmocka_unit_test(test_escape_control),
+		cmocka_unit_test(test_escape_utf8),
+		cmocka_unit_test(test_escape_truncation),
+		cmocka_unit_test(test_is_clean),
 		cmocka_unit_test(test_copy_bounded),
 	};
 
