@@ -9,6 +9,7 @@
 static bool log_foreground = true;
 static int log_max_level = LOG_INFO;
 static bool log_opened;
+static FILE *audit_stream;
 
 void log_init(bool foreground, int facility)
 {
@@ -72,10 +73,17 @@ int log_internal(int level, int r, const char *fmt, ...)
 
 void log_audit(const char *line)
 {
+	FILE *f = audit_stream ? audit_stream : log_foreground ? stdout : NULL;
+
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s", line);
-	if (log_foreground) {
-		fputs(line, stdout);
-		fputc('\n', stdout);
-		fflush(stdout);
+	if (f) {
+		fputs(line, f);
+		fputc('\n', f);
+		fflush(f);
 	}
+}
+
+void log_audit_stream(FILE *f)
+{
+	audit_stream = f;
 }

@@ -11,6 +11,7 @@
 #define MEDIAGATE_LOG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <syslog.h>
 
 void log_init(bool foreground, int facility);
@@ -31,5 +32,8 @@ int log_internal(int level, int r, const char *fmt, ...) __attribute__((format(p
 
 /* Emit one pre-formatted, already escaped audit line. */
 void log_audit(const char *line);
+/* Also write audit lines to @f (NULL: stdout in foreground mode, nowhere
+ * otherwise). For tests and -d. */
+void log_audit_stream(FILE *f);
 
 #endif

@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The daemon's event -> verdict path against a fake kernel (kdev's Unix
+ * socket mode): in process through the loop API (every verdict path, the
+ * media-dependent upgrade with probed images, reload good/bad and
+ * re-evaluation, audit lines and inventory rows), and the real mediagated
+ * binary (signals, audit on stdout, clean stop).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "inventory.h"
+#include "kdev.h"
+#include "log.h"
+#include "loop.h"
+
+#define UUID "3f0c2f8e-8d1a-4c1b-9a53-0c6f3e0d4b11"
+
+static char dir[64];
+static char sock_path[128], policy_path[128], reg_path[128], db_path[128], audit_path[128];
+
+static void path_in(char *dst, const char *name)
+{
+	snprintf(dst, 128, "%s/%s", dir, name);
+}
+
+static void sh(const char *cmd)
+{
+	char full[1024];
+	int r;
+
+	snprintf(full, sizeof(full), "cd '%s' && (%s) >/dev/null 2>&1", dir, cmd);
+	r = system(full);
+	if (r)
+		print_error("failed: %s\n", cmd);
+	assert_int_equal(r, 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void write_policy(const char *rules)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "set registry \"%s\"\n"
+		 "set encryption luks2 cipher aes-xts-plain64 min-key-bits 512\n"
+		 "%s",
+		 reg_path, rules);
+	write_file(policy_path, text);
+}
+
+static const char base_rules[] = "block    storage with-interface { hid }\n"	/* line 3 */
+				 "allow    storage media registered\n"		/* line 4 */
+				 "readonly storage\n"				/* line 5 */
+				 "allow    any\n";				/* line 6 */
+
+static int listen_fake(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	strcpy(sa.sun_path, sock_path);
+	unlink(sock_path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	return fd;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/mg-daemon-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	path_in(sock_path, "kernel.sock");
+	path_in(policy_path, "mediagate.conf");
+	path_in(reg_path, "registry");
+	path_in(db_path, "inventory.db");
+	path_in(audit_path, "audit.log");
+	sh("printf k > key && truncate -s 24M luks2.img && cryptsetup luksFormat --batch-mode "
+	   "--pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file key --type luks2 "
+	   "--cipher aes-xts-plain64 --key-size 512 --uuid " UUID " luks2.img");
+	sh("mkfs.vfat -C vfat.img 2048 -n PLAIN");
+	write_file(reg_path, "medium USB-0042 luks2 " UUID " usb 0781:5583 serial \"4C530001\" "
+			     "owner \"Taro\" asset \"PC-0042\" enrolled 2026-11-21\n");
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[160];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void make_hold(struct mediagate_event *ev, uint64_t handle, const char *devpath,
+		      const char *serial, const uint8_t *classes, unsigned int n)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->size = sizeof(*ev);
+	ev->abi = MEDIAGATE_ABI_VERSION;
+	ev->type = MEDIAGATE_EV_HELD;
+	ev->seq = handle;
+	ev->handle = handle;
+	ev->level = MEDIAGATE_LEVEL_DEVICE;
+	ev->intf_number = 0xff;
+	ev->id_vendor = 0x0781;
+	ev->id_product = 0x5583;
+	ev->removable = MEDIAGATE_REMOVABLE_YES;
+	strcpy(ev->devpath, devpath);
+	memcpy(ev->serial, serial, strlen(serial) + 1);
+	strcpy(ev->product, "Ultra Fit");
+	strcpy(ev->manufacturer, "SanDisk");
+	for (unsigned int i = 0; i < n; i++) {
+		ev->intf[i].number = (uint8_t)i;
+		ev->intf[i].class = classes[i];
+		ev->intf[i].subclass = classes[i] == 8 ? 6 : 1;
+		ev->intf[i].protocol = classes[i] == 8 ? 0x50 : 1;
+	}
+	ev->num_intf = (uint8_t)n;
+}
+
+static void send_ev(int fd, const struct mediagate_event *ev)
+{
+	assert_int_equal(send(fd, ev, sizeof(*ev), 0), (ssize_t)sizeof(*ev));
+}
+
+/* Next message from the daemon within @ms, or op 0 if none came. */
+static struct kdev_fake_msg recv_msg(int fd, int ms)
+{
+	struct kdev_fake_msg m = { 0 };
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) == 1)
+		assert_int_equal(recv(fd, &m, sizeof(m), 0), (ssize_t)sizeof(m));
+	return m;
+}
+
+static void expect_verdict(int fd, uint64_t handle, unsigned int verdict)
+{
+	struct kdev_fake_msg m = recv_msg(fd, 5000);
+
+	if (getenv("MG_DEBUG"))
+		fprintf(stderr, "got op %u handle %llu verdict %u (want %llu %u)\n", m.op,
+			(unsigned long long)m.verdict.handle, m.verdict.verdict,
+			(unsigned long long)handle, verdict);
+	assert_int_equal(m.op, KDEV_FAKE_VERDICT);
+	assert_int_equal(m.verdict.size, sizeof(m.verdict));
+	assert_int_equal(m.verdict.abi, MEDIAGATE_ABI_VERSION);
+	assert_int_equal(m.verdict.handle, handle);
+	assert_int_equal(m.verdict.verdict, verdict);
+}
+
+/* Dispatch until the loop has nothing left (the fake's records are queued
+ * on the socket already). */
+static void pump(struct loop *l)
+{
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(loop_dispatch(l, 50), 0);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int count_lines(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (const char *line = s; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (memmem(line, len, needle, strlen(needle)))
+			n++;
+		line += len + (nl ? 1 : 0);
+	}
+	return n;
+}
+
+static void test_loop_verdict_paths(void **state)
+{
+	static const uint8_t storage[] = { 8 }, composite[] = { 8, 3 }, kbd[] = { 3 };
+	struct loop_config cfg = { .policy_path = policy_path, .dev_path = sock_path,
+				   .db_path = db_path, .check_owner = false };
+	struct mediagate_event ev;
+	struct kdev_fake_msg m;
+	struct loop *l = NULL;
+	struct inv *inv = NULL;
+	struct inv_medium row;
+	char img[160], *audit;
+	FILE *af;
+	int lfd, kfd;
+
+	(void)state;
+	write_policy(base_rules);
+	af = fopen(audit_path, "w");
+	assert_non_null(af);
+	log_audit_stream(af);
+	lfd = listen_fake();
+	assert_int_equal(loop_new(&cfg, &l), 0);
+	kfd = accept(lfd, NULL, NULL);
+	assert_true(kfd >= 0);
+	/* a (re)connecting daemon first asks for the pending holds */
+	m = recv_msg(kfd, 5000);
+	assert_int_equal(m.op, KDEV_FAKE_REPLAY);
+
+	/* 1: the enrolled stick: read-only until probed, then read-write */
+	make_hold(&ev, 1, "2-1.4", "4C530001", storage, 1);
+	send_ev(kfd, &ev);
+	pump(l);
+	m = recv_msg(kfd, 5000);
+	assert_int_equal(m.op, KDEV_FAKE_VERDICT);
+	assert_int_equal(m.verdict.handle, 1);
+	assert_int_equal(m.verdict.verdict, MEDIAGATE_VERDICT_READONLY);
+	assert_int_equal(m.verdict.intf_verdict[0], MEDIAGATE_VERDICT_READONLY);
+	/* a disk of another USB device changes nothing */
+	snprintf(img, sizeof(img), "%s/luks2.img", dir);
+	assert_int_equal(loop_media_appeared(l, "3-1", img), 0);
+	assert_int_equal(loop_media_appeared(l, "2-1.4", img), 1);
+	expect_verdict(kfd, 1, MEDIAGATE_VERDICT_ALLOW);
+	/* probed once: a second disk event does not re-decide */
+	assert_int_equal(loop_media_appeared(l, "2-1.4", img), 0);
+
+	/* 2: the enrolled header on another stick (serial differs): stays read-only */
+	make_hold(&ev, 2, "2-1.5", "CLONE", storage, 1);
+	send_ev(kfd, &ev);
+	pump(l);
+	expect_verdict(kfd, 2, MEDIAGATE_VERDICT_READONLY);
+	assert_int_equal(loop_media_appeared(l, "2-1.5", img), 1);
+	assert_int_equal(recv_msg(kfd, 100).op, 0);	/* nothing to change */
+
+	/* 3: a plain stick stays read-only */
+	make_hold(&ev, 3, "2-1.6", "PLAIN1", storage, 1);
+	send_ev(kfd, &ev);
+	pump(l);
+	expect_verdict(kfd, 3, MEDIAGATE_VERDICT_READONLY);
+	snprintf(img, sizeof(img), "%s/vfat.img", dir);
+	assert_int_equal(loop_media_appeared(l, "2-1.6", img), 1);
+	assert_int_equal(recv_msg(kfd, 100).op, 0);
+
+	/* 4: a stick that also types is blocked as a whole */
+	make_hold(&ev, 4, "2-1.7", "TYPER", composite, 2);
+	send_ev(kfd, &ev);
+	/* 5: a keyboard is allowed */
+	make_hold(&ev, 5, "1-3", "", kbd, 1);
+	send_ev(kfd, &ev);
+	/* 6: a record the identity code cannot read is denied */
+	make_hold(&ev, 6, "", "", storage, 1);
+	send_ev(kfd, &ev);
+	/* 7: a malformed record is ignored (no handle to answer) */
+	make_hold(&ev, 7, "2-2", "", storage, 1);
+	ev.abi = 99;
+	send_ev(kfd, &ev);
+	pump(l);
+	expect_verdict(kfd, 4, MEDIAGATE_VERDICT_DENY);
+	expect_verdict(kfd, 5, MEDIAGATE_VERDICT_ALLOW);
+	expect_verdict(kfd, 6, MEDIAGATE_VERDICT_DENY);
+	assert_int_equal(recv_msg(kfd, 100).op, 0);
+
+	/* reload with errors: the old policy stays */
+	write_file(policy_path, "allow storage frobnicate\n");
+	assert_true(loop_reload(l) < 0);
+	assert_int_equal(recv_msg(kfd, 100).op, 0);
+	make_hold(&ev, 8, "1-4", "", kbd, 1);
+	send_ev(kfd, &ev);
+	pump(l);
+	expect_verdict(kfd, 8, MEDIAGATE_VERDICT_ALLOW);
+
+	/* the keyboard of handle 5 is unplugged */
+	make_hold(&ev, 5, "1-3", "", kbd, 1);
+	ev.type = MEDIAGATE_EV_REMOVED;
+	send_ev(kfd, &ev);
+	pump(l);
+
+	/* a stricter policy: present devices are downgraded, in handle order */
+	write_policy("readonly storage media registered\nblock any\n");
+	assert_int_equal(loop_reload(l), 0);
+	expect_verdict(kfd, 1, MEDIAGATE_VERDICT_READONLY);	/* was allow */
+	expect_verdict(kfd, 2, MEDIAGATE_VERDICT_DENY);
+	expect_verdict(kfd, 3, MEDIAGATE_VERDICT_DENY);
+	/* the blocked stick-that-types was never probed: the media rule lets its
+	 * storage in read-only to look (HID stays denied) */
+	expect_verdict(kfd, 4, MEDIAGATE_VERDICT_READONLY);
+	expect_verdict(kfd, 8, MEDIAGATE_VERDICT_DENY);
+	assert_int_equal(recv_msg(kfd, 100).op, 0);	/* 6 untracked; 5 gone */
+
+	/* tamper report */
+	make_hold(&ev, 4, "2-1.7", "TYPER", composite, 2);
+	ev.type = MEDIAGATE_EV_TAMPER;
+	ev.verdict = MEDIAGATE_VERDICT_DENY;
+	strcpy(ev.driver, "usb-storage");
+	send_ev(kfd, &ev);
+	pump(l);
+
+	loop_free(l);
+	log_audit_stream(NULL);
+	fclose(af);
+	close(kfd);
+	close(lfd);
+
+	audit = slurp(audit_path);
+	if (getenv("MG_DEBUG"))
+		fputs(audit, stderr);
+	assert_int_equal(count_lines(audit, "event=verdict dev=\"2-1.4\" id=0781:5583 "
+					    "serial=\"4C530001\" handle=1 manufacturer=\"SanDisk\" "
+					    "product=\"Ultra Fit\" stage=hold verdict=readonly "
+					    "interfaces=\"0:readonly\""),
+			 1);
+	assert_int_equal(count_lines(audit, "handle=1 "), 3);
+	assert_int_equal(count_lines(audit, "stage=media verdict=allow interfaces=\"0:allow\""),
+			 1);
+	assert_int_equal(count_lines(audit, "media=luks2 fstype=\"\" label=\"\" uuid=\"" UUID "\" "
+					    "cipher=\"aes-xts-plain64\" key_bits=512 registered=yes "
+					    "medium=\"USB-0042\""),
+			 2);
+	assert_int_equal(count_lines(audit, "handle=2 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
+					    "stage=media verdict=readonly"),
+			 1);
+	assert_int_equal(count_lines(audit, "handle=3 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
+					    "stage=media verdict=readonly interfaces=\"0:readonly\" "
+					    "rule=\""),
+			 1);
+	assert_int_equal(count_lines(audit, "media=plain fstype=\"vfat\" label=\"PLAIN\""), 2);
+	assert_int_equal(count_lines(audit, "handle=4 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
+					    "stage=hold verdict=block interfaces=\"0:block 1:block\""),
+			 1);
+	{
+		char needle[400];
+
+		snprintf(needle, sizeof(needle),
+			 "stage=hold verdict=block interfaces=\"0:block 1:block\" rule=\"%s:3\"",
+			 policy_path);
+		assert_int_equal(count_lines(audit, needle), 1);
+		snprintf(needle, sizeof(needle),
+			 "handle=1 manufacturer=\"SanDisk\" product=\"Ultra Fit\" stage=media "
+			 "verdict=allow interfaces=\"0:allow\" rule=\"%s:4\"",
+			 policy_path);
+		assert_int_equal(count_lines(audit, needle), 1);
+	}
+	assert_int_equal(count_lines(audit, "handle=6 "), 1);
+	assert_int_equal(count_lines(audit, "rule=\"default\""), 1);
+	assert_int_equal(count_lines(audit, "handle=7 "), 0);
+	assert_int_equal(count_lines(audit, "event=reload result=failed"), 1);
+	assert_int_equal(count_lines(audit, "event=reload result=ok"), 1);
+	assert_int_equal(count_lines(audit, "stage=reload"), 5);
+	assert_int_equal(count_lines(audit, "handle=4 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
+					    "stage=reload verdict=readonly "
+					    "interfaces=\"0:readonly 1:block\""),
+			 1);
+	assert_int_equal(count_lines(audit, "event=tamper dev=\"2-1.7\" id=0781:5583 "
+					    "serial=\"TYPER\" handle=4 driver=\"usb-storage\" "
+					    "verdict=block"),
+			 1);
+	assert_int_equal(count_lines(audit, "event="), 18);
+
+	/* the ledger: storage only, one row per stick */
+	assert_int_equal(inv_open(db_path, INV_OPEN_READONLY, &inv), 0);
+	assert_int_equal(inv_get_medium(inv, 0x0781, 0x5583, "4C530001", &row), 0);
+	assert_string_equal(row.last_verdict, "readonly");
+	assert_string_equal(row.medium_id, "USB-0042");
+	assert_string_equal(row.media_kind, "luks2");
+	assert_string_equal(row.luks_uuid, UUID);
+	assert_int_equal(inv_get_medium(inv, 0x0781, 0x5583, "PLAIN1", &row), 0);
+	assert_string_equal(row.fs_label, "PLAIN");
+	assert_false(row.registered);
+	assert_int_equal(inv_get_medium(inv, 0x0781, 0x5583, "", &row), -ENOENT); /* keyboards */
+	{
+		int64_t n;
+
+		assert_int_equal(inv_count_events(inv, "reload", &n), 0);
+		assert_int_equal(n, 2);
+		assert_int_equal(inv_count_events(inv, "tamper", &n), 0);
+		assert_int_equal(n, 1);
+	}
+	inv_close(inv);
+}
+
+/* Path of the mediagated binary next to this test's directory. */
+static void daemon_binary(char *buf, size_t sz)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	assert_true(n > 0);
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	assert_non_null(slash);
+	*slash = '\0';
+	snprintf(buf, sz, "%s/../mediagated", self);
+	assert_int_equal(access(buf, X_OK), 0);
+}
+
+/* Read stdout of the daemon until @needle shows up (or 10 s pass). */
+static void wait_output(int fd, char *acc, size_t sz, const char *needle)
+{
+	size_t len = strlen(acc);
+
+	for (int i = 0; i < 200 && !strstr(acc, needle); i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 50) != 1)
+			continue;
+		n = read(fd, acc + len, sz - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		acc[len] = '\0';
+	}
+	if (!strstr(acc, needle))
+		print_error("no \"%s\" in daemon output:\n%s\n", needle, acc);
+	assert_non_null(strstr(acc, needle));
+}
+
+static void test_daemon_binary(void **state)
+{
+	static const uint8_t storage[] = { 8 };
+	static char out[65536];
+	char bin[PATH_MAX + 32];
+	struct mediagate_event ev;
+	int lfd, kfd, pipefd[2], status;
+	pid_t pid;
+
+	(void)state;
+	daemon_binary(bin, sizeof(bin));
+	write_policy(base_rules);
+	lfd = listen_fake();
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(pipefd[1], 1);
+		execl(bin, bin, "-d", "--no-udev", "--no-owner-check", "-c", policy_path, "--dev",
+		      sock_path, "--db", "", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	kfd = accept(lfd, NULL, NULL);
+	assert_true(kfd >= 0);
+	assert_int_equal(recv_msg(kfd, 10000).op, KDEV_FAKE_REPLAY);
+
+	/* a serial that tries to forge a second record and a terminal escape */
+	make_hold(&ev, 21, "3-2", "X\nevent=verdict verdict=allow \"\x1b[2J", storage, 1);
+	send_ev(kfd, &ev);
+	expect_verdict(kfd, 21, MEDIAGATE_VERDICT_READONLY);
+	out[0] = '\0';
+	wait_output(pipefd[0], out, sizeof(out), "handle=21");
+	assert_non_null(strstr(out, "event=verdict dev=\"3-2\" id=0781:5583 "
+				    "serial=\"X\\x0aevent=verdict verdict=allow \\\"\\x1b[2J\" "
+				    "handle=21 "));
+	assert_int_equal(count_lines(out, "event="), 1);
+
+	/* SIGHUP with a broken policy: kept; then a good one */
+	write_file(policy_path, "allow storage frobnicate\n");
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	wait_output(pipefd[0], out, sizeof(out), "event=reload result=failed");
+	write_policy("block any\n");
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	wait_output(pipefd[0], out, sizeof(out), "event=reload result=ok");
+	expect_verdict(kfd, 21, MEDIAGATE_VERDICT_DENY);
+	wait_output(pipefd[0], out, sizeof(out), "stage=reload verdict=block");
+
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(pipefd[0]);
+	close(kfd);
+	close(lfd);
+}
+
+/* The fake kernel going away is fatal (systemd restarts the daemon, which
+ * reconnects and replays). */
+static void test_daemon_kernel_gone(void **state)
+{
+	struct loop_config cfg = { .policy_path = policy_path, .dev_path = sock_path,
+				   .db_path = "", .check_owner = false };
+	struct loop *l = NULL;
+	int lfd, kfd, r = 0;
+
+	(void)state;
+	write_policy(base_rules);
+	lfd = listen_fake();
+	assert_int_equal(loop_new(&cfg, &l), 0);
+	kfd = accept(lfd, NULL, NULL);
+	close(kfd);
+	for (int i = 0; i < 10 && r == 0; i++)
+		r = loop_dispatch(l, 100);
+	assert_int_equal(r, -ECONNRESET);
+	loop_free(l);
+	close(lfd);
+
+	/* no policy, no daemon */
+	cfg.policy_path = "/nonexistent/mediagate.conf";
+	assert_true(loop_new(&cfg, &l) < 0);
+	/* no kernel device */
+	cfg.policy_path = policy_path;
+	cfg.dev_path = "/nonexistent/mediagate";
+	assert_int_equal(loop_new(&cfg, &l), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_loop_verdict_paths),
+		cmocka_unit_test(test_daemon_binary),
+		cmocka_unit_test(test_daemon_kernel_gone),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	log_init(false, LOG_DAEMON);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
