@@ -2,7 +2,8 @@
 # Included by the top-level Makefile.
 #
 #   make fuzz-build    build build/fuzz/fuzz-* (clang, -fsanitize=fuzzer,address,undefined)
-#   make fuzz          run each target for FUZZ_RUNS executions (default 1 000 000)
+#   make fuzz          run each target for FUZZ_RUNS executions (default 1 000 000);
+#                      FUZZ_TARGETS="policy registry" runs only those
 #   make check         runs tests/fuzz/run.sh: a short smoke + corpus replay
 #
 # Only the pure core is compiled in (no adapter that needs a running system),
@@ -44,5 +45,6 @@ $(foreach t,$(FUZZ_SRCS:tests/fuzz/fuzz-%.c=%),$(eval $(call fuzz_target,$(t))))
 fuzz-build: $(FUZZ_BINS)
 
 # Long run: every target for FUZZ_RUNS executions; prints the exec counts.
+# FUZZ_TARGETS="policy registry" limits the run to those targets.
 fuzz: fuzz-build
-	@MG_FUZZ_RUNS=$(FUZZ_RUNS) nice tests/fuzz/run.sh $(FUZZ_O)
+	@MG_FUZZ_RUNS=$(FUZZ_RUNS) MG_FUZZ_TARGETS="$(FUZZ_TARGETS)" nice tests/fuzz/run.sh $(FUZZ_O)

@@ -3,6 +3,7 @@
 #
 #   tests/fuzz/run.sh BUILD_DIR            smoke, as `make check` runs it
 #   MG_FUZZ_RUNS=1000000 tests/fuzz/run.sh  long run, as `make fuzz` runs it
+#   MG_FUZZ_TARGETS="policy registry"       only these targets
 #
 # BUILD_DIR is the check runner's (sanitizer) build; the fuzz binaries are
 # built separately with clang into build/fuzz (`make fuzz-build`), here if
@@ -39,6 +40,9 @@ show_failure()
 for src in tests/fuzz/fuzz-*.c; do
 	t=$(basename "$src" .c)
 	t=${t#fuzz-}
+	if [[ -n ${MG_FUZZ_TARGETS:-} && " $MG_FUZZ_TARGETS " != *" $t "* ]]; then
+		continue
+	fi
 	bin=$fo/fuzz-$t
 	corpus=tests/fuzz/corpus/$t
 	if [[ ! -x $bin ]]; then
@@ -89,7 +93,8 @@ for src in tests/fuzz/fuzz-*.c; do
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n 1)
 	if [[ $rc -eq 0 && ${execs:-0} -ge $runs ]]; then
-		echo "PASS: fuzz-$t ($execs executions in ${secs}s, ${rate:-?}/s, $cov, 0 crashes)"
+		[[ ${rate:-0} -gt 0 ]] && secs="${secs}s, $rate/s" || secs="${secs}s"
+		echo "PASS: fuzz-$t ($execs executions in $secs, $cov, 0 crashes)"
 	else
 		show_failure "$log"
 		echo "FAIL: fuzz-$t (exit $rc after ${execs:-?} executions; log: $log)"
