@@ -11,6 +11,9 @@
  *   mgtest abi                     one-shot GET_ABI
  *   mgtest probe                   malformed-input probes (needs the device free)
  *   mgtest nonroot                 open as nobody / without CAP_SYS_ADMIN: refused
+ *   mgtest storm UDC SERIAL N SEED  N plug/unplug cycles of a configfs gadget
+ *                                  (UDC = its UDC file) with random verdicts;
+ *                                  "STORM ..." summary, exit 1 on any problem
  *
  * Output lines are "key=value" words; device-supplied strings are escaped
  * (\xHH for anything but [A-Za-z0-9._:/+-]) so one record is always one line
@@ -31,6 +34,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -41,6 +45,7 @@
 #define DEV_PATH "/dev/" MEDIAGATE_DEVICE_NAME
 
 static uint64_t last_seq;
+static unsigned long seq_gaps, bad_records;
 
 static const char *const type_names[] = {
 	[MEDIAGATE_EV_HELD] = "held",	  [MEDIAGATE_EV_APPLIED] = "applied",
@@ -131,12 +136,16 @@ static void print_event(const struct mediagate_event *ev)
 	const char *bad = bad_record(ev);
 	unsigned int i;
 
-	if (bad)
+	if (bad) {
+		bad_records++;
 		printf("BADREC reason=%s seq=%llu type=%u\n", bad, (unsigned long long)ev->seq,
 		       ev->type);
-	if (last_seq && ev->seq != last_seq + 1)
+	}
+	if (last_seq && ev->seq != last_seq + 1) {
+		seq_gaps++;
 		printf("SEQGAP expected=%llu got=%llu\n", (unsigned long long)last_seq + 1,
 		       (unsigned long long)ev->seq);
+	}
 	last_seq = ev->seq;
 
 	printf("EV seq=%llu type=%s handle=%llu level=%s verdict=%s flags=",
@@ -620,7 +629,14 @@ static int child_ioctl_after_drop(void)
 
 static int cmd_nonroot(void)
 {
+	struct stat st;
 	int bad = 0;
+
+	if (stat(DEV_PATH, &st) < 0 || !S_ISCHR(st.st_mode)) {
+		printf("PROBE device-node-present want=chardev got=%s BAD\n",
+		       errno_name(errno));
+		return 1;
+	}
 
 	bad += in_child(child_nobody_open);
 	bad += in_child(child_nocap_open);
@@ -641,10 +657,146 @@ static int cmd_probe(void)
 	return bad ? 1 : 0;
 }
 
+/* --- storm: plug/unplug cycles of a configfs gadget, decided at random --- */
+
+struct storm {
+	int fd;
+	char serial[128];
+	uint64_t handle;	/* of the current cycle's HELD, 0 until seen */
+	char devpath[32];
+	unsigned long held, gaps, bad;
+};
+
+/* Read records for up to ms milliseconds; note the cycle's HELD. */
+static void storm_pump(struct storm *s, int ms, bool stop_on_held)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct mediagate_event evs[8];
+		struct pollfd p = { s->fd, POLLIN, 0 };
+		ssize_t r;
+		int left;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || (stop_on_held && s->handle))
+			return;
+		if (poll(&p, 1, left) <= 0)
+			continue;
+		r = read(s->fd, evs, sizeof(evs));
+		for (ssize_t i = 0; r > 0 && i < r / (ssize_t)sizeof(evs[0]); i++) {
+			const struct mediagate_event *ev = &evs[i];
+
+			print_event(ev);
+			if (ev->type == MEDIAGATE_EV_HELD && !s->handle &&
+			    !strncmp(ev->serial, s->serial, sizeof(ev->serial))) {
+				s->handle = ev->handle;
+				memcpy(s->devpath, ev->devpath, sizeof(s->devpath));
+				s->devpath[sizeof(s->devpath) - 1] = 0;
+				s->held++;
+			}
+		}
+	}
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+static bool sysfs_gone(const char *devpath)
+{
+	char p[96];
+
+	snprintf(p, sizeof(p), "/sys/bus/usb/devices/%s", devpath);
+	return access(p, F_OK) < 0;
+}
+
+/* mgtest storm UDC_FILE SERIAL CYCLES SEED */
+static int cmd_storm(const char *udc, const char *serial, int cycles, unsigned int seed)
+{
+	static const char *const vname[] = { "none", "allow", "readonly", "deny" };
+	struct storm s = { 0 };
+	unsigned long timeouts = 0, verr = 0, counts[4] = { 0 };
+	struct timespec t0, t1;
+	int i, r;
+
+	s.fd = open_dev();
+	if (s.fd < 0)
+		return 1;
+	snprintf(s.serial, sizeof(s.serial), "%s", serial);
+	srand(seed);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 1; i <= cycles; i++) {
+		int v = rand() % 4, wait_ms = rand() % 300, k;
+
+		s.handle = 0;
+		r = write_file(udc, "dummy_udc.0");
+		if (r) {
+			printf("STORMERR cycle=%d bind errno=%s\n", i, errno_name(-r));
+			timeouts++;
+			break;
+		}
+		storm_pump(&s, 15000, true);
+		if (!s.handle) {
+			printf("STORMERR cycle=%d no-held-within-15s\n", i);
+			timeouts++;
+			write_file(udc, "\n");
+			if (timeouts > 3)
+				break;
+			storm_pump(&s, 1000, false);
+			continue;
+		}
+		counts[v]++;
+		if (v) {
+			struct mediagate_verdict vd = { .size = sizeof(vd),
+							.abi = MEDIAGATE_ABI_VERSION,
+							.verdict = v,
+							.handle = s.handle };
+
+			if (ioctl(s.fd, MEDIAGATE_IOC_VERDICT, &vd) < 0) {
+				printf("STORMERR cycle=%d verdict=%s handle=%llu errno=%s\n", i, vname[v],
+				       (unsigned long long)s.handle, errno_name(errno));
+				verr++;
+			}
+		}
+		storm_pump(&s, wait_ms, false);
+		write_file(udc, "\n");
+		for (k = 0; k < 1500 && !sysfs_gone(s.devpath); k++)
+			storm_pump(&s, 10, false);
+		if (!sysfs_gone(s.devpath)) {
+			printf("STORMERR cycle=%d still-present-15s-after-unplug devpath=%s\n", i,
+			       s.devpath);
+			timeouts++;
+		}
+		if (i % 50 == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			printf("STORMPROGRESS cycles=%d elapsed=%lds\n", i, (long)(t1.tv_sec - t0.tv_sec));
+		}
+	}
+	storm_pump(&s, 1000, false);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("STORM cycles=%d held=%lu none=%lu allow=%lu readonly=%lu deny=%lu timeouts=%lu "
+	       "verdict_errors=%lu seq_gaps=%lu bad_records=%lu last_seq=%llu elapsed=%lds\n",
+	       i - 1, s.held, counts[0], counts[1], counts[2], counts[3], timeouts, verr, seq_gaps,
+	       bad_records, (unsigned long long)last_seq, (long)(t1.tv_sec - t0.tv_sec));
+	close(s.fd);
+	return timeouts || verr || seq_gaps || bad_records || (int)s.held != cycles;
+}
+
 static int usage(void)
 {
 	fputs("usage: mgtest serve FIFO [--replay] | read [-t MS] [-n N] [--replay] | abi |"
-	      " probe | nonroot\n",
+	      " probe | nonroot | storm UDC SERIAL N SEED\n",
 	      stderr);
 	return 2;
 }
@@ -687,5 +839,7 @@ int main(int argc, char **argv)
 		return cmd_probe();
 	if (!strcmp(argv[1], "nonroot"))
 		return cmd_nonroot();
+	if (!strcmp(argv[1], "storm") && argc == 6)
+		return cmd_storm(argv[2], argv[3], atoi(argv[4]), strtoul(argv[5], NULL, 0));
 	return usage();
 }
