@@ -22,6 +22,9 @@ void policy_lex_init(struct plexer *lx, const char *name, const char *buf, size_
 	lx->line = 1;
 	lx->line_start = true;
 	lx->diags = diags;
+	/* a UTF-8 byte order mark, as some editors write: skipped, not counted */
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		lx->pos = lx->line_pos = 3;
 }
 
 void policy_lex_error(struct plexer *lx, unsigned int line, unsigned int col, const char *fmt, ...)
