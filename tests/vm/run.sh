@@ -14,6 +14,8 @@
 #                           writable, else build/vm-cache)
 #   ACCEL=kvm               use KVM instead of TCG
 # Logs: BUILD_DIR/vm/<kernel>/run/ (console.log, marks.log, results/).
+# The module is not built here: `make check` / `make vm-*` run `make kmod` first
+# (a second make in the same kbuild tree at the same time would corrupt it).
 set -uo pipefail
 build=${1:?usage: tests/vm/run.sh BUILD_DIR}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,7 +41,6 @@ if ! gcc -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wshadow -Iinclude/uapi
 fi
 
 fail=0
-made_kmod=0
 for label in ${VM_KERNELS:-6.1 6.12}; do
 	case $label in
 	6.1) meta=amd64 ;;
@@ -52,11 +53,6 @@ for label in ${VM_KERNELS:-6.1 6.12}; do
 		continue
 	fi
 	ko=kmod/build/$kver/mediagate.ko
-	# kbuild is incremental: always (re)make so a stale module is never tested
-	if [[ $made_kmod -eq 0 && -f kmod/Makefile ]]; then
-		made_kmod=1
-		make -s kmod >&2 || echo "[vm] note: make kmod failed"
-	fi
 	kos=()
 	if [[ -f $ko ]]; then
 		kos=("$ko")

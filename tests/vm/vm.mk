@@ -8,14 +8,14 @@
 
 .PHONY: vm-check vm-run vm-shell
 
-vm-check:
+vm-check: kmod
 	@mkdir -p $(O)
 	@tests/vm/run.sh $(O) 2>&1 | tee $(O)/vm-check.log; rc=$${PIPESTATUS[0]}; \
 	echo "$$(grep -c '^PASS: ' $(O)/vm-check.log) passed, $$(grep -c '^FAIL: ' $(O)/vm-check.log) failed"; \
 	exit $$rc
 
-vm-run:
+vm-run: kmod
 	@VM_KERNELS="$(or $(KVER),6.1 6.12)" SCENARIOS="$(SCENARIO)" tests/vm/run.sh $(O)
 
-vm-shell:
+vm-shell: kmod
 	@VM_KERNELS="$(or $(KVER),6.12)" VM_SHELL=1 tests/vm/run.sh $(O)
