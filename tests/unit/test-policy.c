@@ -254,6 +254,35 @@ static void test_nul_byte(void **state)
 	free(e);
 }
 
+/* On failure *ret_policy is not written; diagnostics are appended, not replaced. */
+static void test_failure_contract(void **state)
+{
+	struct policy *sentinel = (struct policy *)&sentinel, *p = sentinel;
+	struct diag_list d = {0};
+
+	(void)state;
+	assert_int_equal(diag_add(&d, "earlier", 1, 1, "kept"), 0);
+	assert_int_equal(policy_parse_buffer("x.conf", "allow\n", 6, &p, &d), -EINVAL);
+	assert_ptr_equal(p, sentinel);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.v[0].msg, "kept");
+	assert_string_equal(d.v[1].file, "x.conf");
+	diag_list_free(&d);
+}
+
+/* Columns are 1-based bytes; a tab is one column; CRLF line ends are fine. */
+static void test_positions(void **state)
+{
+	const char *text = "allow any\r\n\tblock\tstorage id 0781:x\r\n";
+	size_t n;
+	char *e = parse_bad(text, strlen(text), &n);
+
+	(void)state;
+	assert_string_equal(
+		e, "2:19: bad id '0781:x' (expected VVVV:PPPP, 4 hex digits or '*' each)\n");
+	free(e);
+}
+
 static void test_settings(void **state)
 {
 	struct policy *p = parse_ok("allow any\n");
@@ -911,6 +940,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unclosed_list_recovery),
 		cmocka_unit_test(test_too_many_errors),
 		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_failure_contract),
+		cmocka_unit_test(test_positions),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_decide_first_match_and_media),
 		cmocka_unit_test(test_decide_defaults),
