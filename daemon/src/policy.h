@@ -47,6 +47,9 @@ struct policy_decision {
 	 * medium can be probed through the write-blocker; decide again after. */
 	bool needs_media;
 	char why[256];			/* human summary: "matched storage media registered" */
+	/* why is already safe to print or log as is: the rule's canonical text,
+	 * whose strings are escaped (printable ASCII and safe UTF-8 only);
+	 * escaping it again would double every backslash. */
 };
 
 /*
