@@ -19,6 +19,7 @@
 #include "log.h"
 #include "loop.h"
 #include "macro.h"
+#include "mountwatch.h"
 #include "probe.h"
 #include "strutil.h"
 
@@ -29,6 +30,7 @@ enum loop_source {
 	SRC_KDEV = 1,
 	SRC_SIGNAL,
 	SRC_BLOCK,
+	SRC_MOUNT,
 };
 
 struct loop {
@@ -44,6 +46,7 @@ struct loop {
 	struct registry *reg;
 	struct inv *inv;
 	struct blockwatch *bw;
+	struct mountwatch *mw;
 	struct audit_ratelimit rl;
 	struct decide_pending_table tracked;	/* every decided hold still present */
 	char host[256];
@@ -406,6 +409,83 @@ static void on_block(struct loop *l)
 	}
 }
 
+/* Identity of the USB device under a mount: the tracked hold, else sysfs. */
+static void mount_device(struct loop *l, const char *usb_name, struct ident_device *ret)
+{
+	for (unsigned int i = 0; i < l->tracked.n; i++) {
+		if (!strcmp(l->tracked.v[i].dev.name, usb_name)) {
+			*ret = l->tracked.v[i].dev;
+			return;
+		}
+	}
+	if (ident_from_syspath(usb_name, ret) == 0)
+		return;
+	memset(ret, 0, sizeof(*ret));
+	str_copy_bounded(ret->name, sizeof(ret->name), usb_name, strlen(usb_name));
+}
+
+static void on_mount_event(struct mountwatch_mount *m, bool unmount, void *userdata)
+{
+	struct loop *l = userdata;
+	char line[AUDIT_LINE_MAX];
+	struct media_info mi;
+	struct audit_mount a;
+	int r;
+
+	if (!m->described) {
+		mount_device(l, m->usb_name, &m->dev);
+		/* the filesystem's own label and UUID, read-only like every probe */
+		if (probe_path(m->source, &mi) == 0) {
+			snprintf(m->label, sizeof(m->label), "%s", mi.label);
+			snprintf(m->uuid, sizeof(m->uuid), "%s",
+				 mi.kind == MEDIA_LUKS ? mi.luks_uuid : mi.fs_uuid);
+		}
+		mountwatch_user(m->target, m->user, sizeof(m->user), &m->user_source);
+		m->described = true;
+	}
+	a = (struct audit_mount){
+		.unmount = unmount,
+		.dev = &m->dev,
+		.block = m->source,
+		.fstype = m->fstype,
+		.label = m->label,
+		.uuid = m->uuid,
+		.mountpoint = m->target,
+		.readonly = m->readonly,
+		.user = m->user[0] ? m->user : NULL,
+		.user_source = m->user_source,
+	};
+	audit_format_mount(line, sizeof(line), &a);
+	emit_audit(l, line);
+	if (l->inv) {
+		struct inv_sighting s = {
+			.time = time(NULL),
+			.type = unmount ? "unmount" : "mount",
+			.dev = &m->dev,
+			.host = l->host,
+			.user = m->user[0] ? m->user : NULL,
+			.mount = !unmount,
+			.line = line,
+		};
+
+		r = inv_record(l->inv, &s);
+		if (r < 0)
+			log_warn_errno(r, "inventory: cannot record %s", s.type);
+	}
+}
+
+int loop_mounts_changed(struct loop *l)
+{
+	int r;
+
+	if (!l->mw)
+		return 0;
+	r = mountwatch_refresh(l->mw, on_mount_event, l);
+	if (r < 0)
+		log_warn_errno(r, "reading the mount table failed");
+	return r;
+}
+
 int loop_reload(struct loop *l)
 {
 	char line[AUDIT_LINE_MAX];
@@ -479,6 +559,9 @@ int loop_dispatch(struct loop *l, int timeout_ms)
 		case SRC_BLOCK:
 			on_block(l);
 			break;
+		case SRC_MOUNT:
+			loop_mounts_changed(l);
+			break;
 		}
 	}
 	return 0;
@@ -536,6 +619,16 @@ static int open_sources(struct loop *l, const struct loop_config *cfg)
 		r = watch(l, blockwatch_fd(l->bw), SRC_BLOCK);
 		if (r < 0)
 			return r;
+	}
+	if (cfg->watch_mounts) {
+		r = mountwatch_new(cfg->mountinfo, !cfg->mountinfo, cfg->resolve, NULL, &l->mw);
+		if (r < 0)
+			return log_errno(r, "mount monitor");
+		if (mountwatch_fd(l->mw) >= 0) {
+			r = watch(l, mountwatch_fd(l->mw), SRC_MOUNT);
+			if (r < 0)
+				return r;
+		}
 	}
 	r = kdev_open(l->dev_path, &l->kdev);
 	if (r < 0)
@@ -600,6 +693,7 @@ void loop_free(struct loop *l)
 		return;
 	kdev_close(l->kdev);
 	blockwatch_free(l->bw);
+	mountwatch_free(l->mw);
 	inv_close(l->inv);
 	policy_free(l->policy);
 	registry_free(l->reg);

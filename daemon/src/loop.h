@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * loop: mediagated's event loop. One epoll set over /dev/mediagate (kdev),
- * a signalfd (SIGHUP reload, SIGTERM/SIGINT stop) and a udev monitor for
- * block disks (blockwatch). No timers, no polling: idle means asleep.
+ * a signalfd (SIGHUP reload, SIGTERM/SIGINT stop), a udev monitor for
+ * block disks (blockwatch) and a libmount monitor (mountwatch). No timers,
+ * no polling: idle means asleep.
  *
  * On a hold: identify (ident_from_event + descriptor hash), decide
  * (decide.c), send the verdict (kdev), one audit line (audit.c ->
@@ -20,6 +21,8 @@
 
 #include <stdbool.h>
 
+#include "mountwatch.h"
+
 struct loop_config {
 	const char *policy_path;	/* required */
 	const char *dev_path;		/* NULL: /dev/mediagate */
@@ -27,6 +30,9 @@ struct loop_config {
 	bool check_owner;		/* refuse a policy not owned by root (default) */
 	bool watch_block;		/* udev monitor for media probing */
 	bool signals;			/* own a signalfd for the blocked signals */
+	bool watch_mounts;		/* libmount monitor: mount/unmount records */
+	const char *mountinfo;		/* NULL: /proc/self/mountinfo (tests: a file) */
+	mountwatch_resolve_fn resolve;	/* NULL: sysfs (tests: a fake) */
 };
 
 struct loop;
@@ -51,5 +57,10 @@ int loop_reload(struct loop *l);
  * monitor reports): probe it if a hold of that device waits for its medium.
  * Returns 1 if a hold was re-decided, 0 if none waited, -errno. */
 int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnode);
+
+/* Re-read the mount table now (what the libmount monitor triggers):
+ * one audit line and inventory row per mount/unmount of a USB medium.
+ * Returns how many were recorded, -errno. */
+int loop_mounts_changed(struct loop *l);
 
 #endif

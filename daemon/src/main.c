@@ -28,7 +28,8 @@ static void usage(FILE *f)
 		"      --dev PATH       kernel device (default " KDEV_DEFAULT_PATH "; a Unix\n"
 		"                       socket there is taken as a fake kernel, for tests)\n"
 		"      --db PATH        inventory (default " INV_DEFAULT_PATH "; \"\": none)\n"
-		"      --no-udev        do not watch block devices (no media probing)\n"
+		"      --no-udev        watch neither block devices (no media probing)\n"
+		"                       nor mounts (tests)\n"
 		"      --no-owner-check accept a policy not owned by root (tests only)\n"
 		"  -v, --verbose        debug diagnostics\n");
 }
@@ -51,6 +52,7 @@ int main(int argc, char **argv)
 		.check_owner = true,
 		.watch_block = true,
 		.signals = true,
+		.watch_mounts = true,
 	};
 	bool foreground = false, verbose = false;
 	struct loop *l = NULL;
@@ -73,6 +75,7 @@ int main(int argc, char **argv)
 			break;
 		case 'U':
 			cfg.watch_block = false;
+			cfg.watch_mounts = false;
 			break;
 		case 'O':
 			cfg.check_owner = false;

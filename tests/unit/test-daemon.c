@@ -413,6 +413,92 @@ static void test_loop_verdict_paths(void **state)
 	inv_close(inv);
 }
 
+static char img_for_mount[160];
+
+static int fake_resolve(const char *source, char *ret, size_t sz, void *userdata)
+{
+	(void)userdata;
+	if (strcmp(source, img_for_mount))
+		return 0;
+	snprintf(ret, sz, "2-1.4");
+	return 1;
+}
+
+/* Mounts of a stick's filesystem: exactly one line and one row each. */
+static void test_loop_mounts(void **state)
+{
+	static const uint8_t storage[] = { 8 };
+	struct loop_config cfg = { .policy_path = policy_path, .dev_path = sock_path,
+				   .db_path = db_path, .check_owner = false, .watch_mounts = true,
+				   .resolve = fake_resolve };
+	char mi[160], table[600], expect[800], *audit;
+	struct mediagate_event ev;
+	struct loop *l = NULL;
+	struct inv *inv = NULL;
+	struct inv_medium row;
+	int64_t n;
+	FILE *af;
+	int lfd, kfd;
+
+	(void)state;
+	write_policy(base_rules);
+	snprintf(img_for_mount, sizeof(img_for_mount), "%s/vfat.img", dir);
+	snprintf(mi, sizeof(mi), "%s/mountinfo", dir);
+	cfg.mountinfo = mi;
+	write_file(mi, "22 1 8:2 / / rw - ext4 /dev/sda2 rw\n");
+	af = fopen(audit_path, "w");
+	assert_non_null(af);
+	log_audit_stream(af);
+	lfd = listen_fake();
+	assert_int_equal(loop_new(&cfg, &l), 0);
+	kfd = accept(lfd, NULL, NULL);
+	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_REPLAY);
+	make_hold(&ev, 31, "2-1.4", "MOUNTME", storage, 1);
+	send_ev(kfd, &ev);
+	pump(l);
+	expect_verdict(kfd, 31, MEDIAGATE_VERDICT_READONLY);
+
+	snprintf(table, sizeof(table),
+		 "22 1 8:2 / / rw - ext4 /dev/sda2 rw\n"
+		 "50 22 8:17 / /media/taro/MY\\040STICK ro,nosuid - vfat %s ro\n",
+		 img_for_mount);
+	write_file(mi, table);
+	assert_int_equal(loop_mounts_changed(l), 1);
+	assert_int_equal(loop_mounts_changed(l), 0);
+	write_file(mi, "22 1 8:2 / / rw - ext4 /dev/sda2 rw\n");
+	assert_int_equal(loop_mounts_changed(l), 1);
+	assert_int_equal(loop_mounts_changed(l), 0);
+	loop_free(l);
+	log_audit_stream(NULL);
+	fclose(af);
+	close(kfd);
+	close(lfd);
+
+	audit = slurp(audit_path);
+	snprintf(expect, sizeof(expect),
+		 "event=mount dev=\"2-1.4\" id=0781:5583 serial=\"MOUNTME\" block=\"%s\" "
+		 "fstype=\"vfat\" label=\"PLAIN\" uuid=\"",
+		 img_for_mount);
+	assert_int_equal(count_lines(audit, expect), 1);
+	assert_int_equal(count_lines(audit, "mountpoint=\"/media/taro/MY STICK\" mode=ro "
+					    "user=\"taro\" user_source=path"),
+			 2);
+	assert_int_equal(count_lines(audit, "event=unmount dev=\"2-1.4\" id=0781:5583 "
+					    "serial=\"MOUNTME\""),
+			 1);
+	assert_int_equal(count_lines(audit, "event="), 3);
+
+	assert_int_equal(inv_open(db_path, INV_OPEN_READONLY, &inv), 0);
+	assert_int_equal(inv_get_medium(inv, 0x0781, 0x5583, "MOUNTME", &row), 0);
+	assert_int_equal(row.mount_count, 1);
+	assert_string_equal(row.last_user, "taro");
+	assert_int_equal(inv_count_events(inv, "mount", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(inv_count_events(inv, "unmount", &n), 0);
+	assert_int_equal(n, 1);
+	inv_close(inv);
+}
+
 /* Path of the mediagated binary next to this test's directory. */
 static void daemon_binary(char *buf, size_t sz)
 {
@@ -546,6 +632,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loop_verdict_paths),
+		cmocka_unit_test(test_loop_mounts),
 		cmocka_unit_test(test_daemon_binary),
 		cmocka_unit_test(test_daemon_kernel_gone),
 	};
