@@ -26,7 +26,7 @@
 /* Event types (&struct mediagate_event.type). */
 #define MEDIAGATE_EV_HELD		1	/* a device or interface is held; answer it */
 #define MEDIAGATE_EV_APPLIED		2	/* a verdict took effect */
-#define MEDIAGATE_EV_BIND_BLOCKED	3	/* a storage driver tried to bind a held interface */
+#define MEDIAGATE_EV_BIND_BLOCKED	3	/* a driver tried to bind a held interface */
 #define MEDIAGATE_EV_TAMPER		4	/* watchdog undid an unapproved bind/authorize */
 #define MEDIAGATE_EV_REMOVED		5	/* a tracked device/interface went away */
 #define MEDIAGATE_EV_OVERFLOW		6	/* records were dropped; call REPLAY */
@@ -39,15 +39,15 @@
 /* Verdicts (&struct mediagate_verdict.verdict, &struct mediagate_event.verdict). */
 #define MEDIAGATE_VERDICT_NONE		0	/* pending; in intf_verdict[]: inherit */
 #define MEDIAGATE_VERDICT_ALLOW		1	/* authorize and let drivers bind */
-#define MEDIAGATE_VERDICT_READONLY	2	/* storage only: bind behind the SCSI write-blocker */
+#define MEDIAGATE_VERDICT_READONLY	2	/* storage only: behind the SCSI write-blocker */
 #define MEDIAGATE_VERDICT_DENY		3	/* stay unauthorized */
 #define MEDIAGATE_VERDICT_MAX		3
 
 /* Event flags (&struct mediagate_event.flags). */
-#define MEDIAGATE_EVF_REPLAY		(1U << 0)	/* re-sent by MEDIAGATE_IOC_REPLAY */
-#define MEDIAGATE_EVF_PRESENT_AT_LOAD	(1U << 1)	/* found by the sweep at module load */
-#define MEDIAGATE_EVF_STRICT		(1U << 2)	/* held only because mode=strict */
-#define MEDIAGATE_EVF_TRUNCATED		(1U << 3)	/* a string field was truncated */
+#define MEDIAGATE_EVF_REPLAY		0x1U	/* re-sent by MEDIAGATE_IOC_REPLAY */
+#define MEDIAGATE_EVF_PRESENT_AT_LOAD	0x2U	/* found by the sweep at module load */
+#define MEDIAGATE_EVF_STRICT		0x4U	/* held only because mode=strict */
+#define MEDIAGATE_EVF_TRUNCATED		0x8U	/* a string field was truncated */
 
 /* &struct mediagate_event.removable */
 #define MEDIAGATE_REMOVABLE_UNKNOWN	0
@@ -245,7 +245,8 @@ struct mediagate_descriptors {
 /* Queue a HELD record (EVF_REPLAY) for every pending hold; returns their count. */
 #define MEDIAGATE_IOC_REPLAY		_IO(MEDIAGATE_IOC_MAGIC, 0x02)
 /* Copy a tracked device's raw descriptors. */
-#define MEDIAGATE_IOC_GET_DESCRIPTORS	_IOWR(MEDIAGATE_IOC_MAGIC, 0x03, struct mediagate_descriptors)
+#define MEDIAGATE_IOC_GET_DESCRIPTORS	\
+	_IOWR(MEDIAGATE_IOC_MAGIC, 0x03, struct mediagate_descriptors)
 /*
  * Administrator's release before unloading: every read-only interface is
  * deauthorized and unbound (fail-closed, it does not become writable), every
