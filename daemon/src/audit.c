@@ -149,7 +149,9 @@ int audit_format_verdict(char *buf, size_t sz, const struct audit_verdict *v)
 	put(&l, " stage=%s verdict=%s", v->stage ? v->stage : "hold",
 	    v->verdict ? v->verdict : "block");
 	put_str(&l, "interfaces", v->interfaces);
-	if (v->rule_file)
+	if (v->rule_text)
+		snprintf(rule, sizeof(rule), "%s", v->rule_text);
+	else if (v->rule_file)
 		snprintf(rule, sizeof(rule), "%s:%u", v->rule_file, v->rule_line);
 	else
 		snprintf(rule, sizeof(rule), "default");

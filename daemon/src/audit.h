@@ -55,6 +55,7 @@ struct audit_verdict {
 	const struct media_info *media;	/* NULL: not probed */
 	const char *medium_id;		/* registry medium id, or NULL */
 	const char *reason;		/* decision summary, or NULL */
+	const char *rule_text;		/* overrides rule_file:line ("manual") */
 };
 
 struct audit_mount {

@@ -43,6 +43,7 @@ struct decide_verdict {
 	char medium_id[64];		/* registry entry found by LUKS UUID, or "" */
 	char registry_why[256];		/* registration check's explanation, or "" */
 	char interfaces[256];		/* "0:readonly 1:deny" for the audit line */
+	bool manual;			/* set by an administrator, not the policy */
 };
 
 /*

@@ -371,6 +371,13 @@ static void col_str(sqlite3_stmt *st, int col, char *dst, size_t sz)
 	dst[n] = '\0';
 }
 
+#define MEDIA_COLUMNS                                                                     \
+	"SELECT id, vid, pid, serial, manufacturer, product, medium_id, registered,"      \
+	" media_kind, luks_uuid, fs_uuid, fs_label, first_seen, last_seen, last_host,"   \
+	" last_user, mount_count, last_verdict FROM media"
+
+static void read_medium(sqlite3_stmt *st, struct inv_medium *ret);
+
 int inv_get_medium(struct inv *inv, uint16_t vid, uint16_t pid, const char *serial,
 		   struct inv_medium *ret)
 {
@@ -379,10 +386,7 @@ int inv_get_medium(struct inv *inv, uint16_t vid, uint16_t pid, const char *seri
 	int r;
 
 	r = prepare(inv,
-		    "SELECT id, vid, pid, serial, manufacturer, product, medium_id, registered,"
-		    " media_kind, luks_uuid, fs_uuid, fs_label, first_seen, last_seen, last_host,"
-		    " last_user, mount_count, last_verdict FROM media"
-		    " WHERE vid = ?1 AND pid = ?2 AND serial = ?3",
+		    MEDIA_COLUMNS " WHERE vid = ?1 AND pid = ?2 AND serial = ?3",
 		    &st);
 	if (r < 0)
 		return r;
@@ -394,6 +398,15 @@ int inv_get_medium(struct inv *inv, uint16_t vid, uint16_t pid, const char *seri
 		return -ENOENT;
 	if (r != SQLITE_ROW)
 		return sql_errno(r) ?: -EIO;
+	read_medium(st, &m);
+	*ret = m;
+	return 0;
+}
+
+static void read_medium(sqlite3_stmt *st, struct inv_medium *ret)
+{
+	struct inv_medium m = { 0 };
+
 	m.id = sqlite3_column_int64(st, 0);
 	m.vid = (uint16_t)sqlite3_column_int(st, 1);
 	m.pid = (uint16_t)sqlite3_column_int(st, 2);
@@ -413,7 +426,6 @@ int inv_get_medium(struct inv *inv, uint16_t vid, uint16_t pid, const char *seri
 	m.mount_count = sqlite3_column_int64(st, 16);
 	col_str(st, 17, m.last_verdict, sizeof(m.last_verdict));
 	*ret = m;
-	return 0;
 }
 
 int inv_count_media(struct inv *inv, int64_t *ret)
@@ -434,4 +446,45 @@ int inv_count_events(struct inv *inv, const char *type, int64_t *ret)
 		return sql_errno(sqlite3_errcode(inv->db)) ?: -EIO;
 	*ret = sqlite3_column_int64(st, 0);
 	return 0;
+}
+
+int inv_list_events(struct inv *inv, int64_t since, unsigned int limit,
+		    void (*fn)(int64_t time, const char *type, const char *line, void *userdata),
+		    void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r, n = 0;
+
+	r = prepare(inv,
+		    "SELECT time, type, line FROM (SELECT id, time, type, line FROM events"
+		    " WHERE time >= ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
+		    &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, limit);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+		   (const char *)sqlite3_column_text(st, 2), userdata);
+		n++;
+	}
+	return r == SQLITE_DONE ? n : (sql_errno(r) ?: -EIO);
+}
+
+int inv_list_media(struct inv *inv, void (*fn)(const struct inv_medium *m, void *userdata),
+		   void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct inv_medium m;
+	int r, n = 0;
+
+	r = prepare(inv, MEDIA_COLUMNS " ORDER BY id", &st);
+	if (r < 0)
+		return r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		read_medium(st, &m);
+		fn(&m, userdata);
+		n++;
+	}
+	return r == SQLITE_DONE ? n : (sql_errno(r) ?: -EIO);
 }

@@ -84,4 +84,13 @@ int inv_get_medium(struct inv *inv, uint16_t vid, uint16_t pid, const char *seri
 int inv_count_media(struct inv *inv, int64_t *ret);
 int inv_count_events(struct inv *inv, const char *type, int64_t *ret);
 
+/* Listings for the control socket, oldest first: events with time >=
+ * @since (at most @limit, the newest ones), and every medium. The callback
+ * gets each row; its strings are only valid during the call. */
+int inv_list_events(struct inv *inv, int64_t since, unsigned int limit,
+		    void (*fn)(int64_t time, const char *type, const char *line, void *userdata),
+		    void *userdata);
+int inv_list_media(struct inv *inv, void (*fn)(const struct inv_medium *m, void *userdata),
+		   void *userdata);
+
 #endif

@@ -33,6 +33,8 @@ struct loop_config {
 	bool watch_mounts;		/* libmount monitor: mount/unmount records */
 	const char *mountinfo;		/* NULL: /proc/self/mountinfo (tests: a file) */
 	mountwatch_resolve_fn resolve;	/* NULL: sysfs (tests: a fake) */
+	const char *control_path;	/* NULL: /run/mediagate/control; "": none */
+	const char *control_group;	/* NULL: "mediagate"; missing group: root only */
 };
 
 struct loop;
@@ -57,6 +59,15 @@ int loop_reload(struct loop *l);
  * monitor reports): probe it if a hold of that device waits for its medium.
  * Returns 1 if a hold was re-decided, 0 if none waited, -errno. */
 int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnode);
+
+/*
+ * Control requests (control.h) are served in the loop: status, list,
+ * allow NAME [--for DURATION], block NAME, reload, events [--since UNIX],
+ * inventory. "allow" without --for and "block" hold until the device is
+ * unplugged; "allow --for" is bound to the stick's identity (VID:PID and
+ * serial), so it survives a re-plug within its window, and expires by
+ * itself (a timerfd): the device is re-decided by the policy and logged.
+ */
 
 /* Re-read the mount table now (what the libmount monitor triggers):
  * one audit line and inventory row per mount/unmount of a USB medium.

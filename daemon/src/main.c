@@ -10,6 +10,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "control.h"
 #include "inventory.h"
 #include "kdev.h"
 #include "log.h"
@@ -20,7 +21,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mediagated [-d] [-v] [-c POLICY] [--dev PATH] [--db PATH]\n"
+		"usage: mediagated [-d] [-v] [-c POLICY] [--dev PATH] [--db PATH] [--control PATH]\n"
 		"\n"
 		"  -d, --foreground     stay in the foreground: diagnostics on stderr,\n"
 		"                       audit lines on stdout (and syslog)\n"
@@ -28,6 +29,7 @@ static void usage(FILE *f)
 		"      --dev PATH       kernel device (default " KDEV_DEFAULT_PATH "; a Unix\n"
 		"                       socket there is taken as a fake kernel, for tests)\n"
 		"      --db PATH        inventory (default " INV_DEFAULT_PATH "; \"\": none)\n"
+		"      --control PATH   control socket (default " CONTROL_DEFAULT_PATH "; \"\": none)\n"
 		"      --no-udev        watch neither block devices (no media probing)\n"
 		"                       nor mounts (tests)\n"
 		"      --no-owner-check accept a policy not owned by root (tests only)\n"
@@ -42,6 +44,7 @@ int main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'D' },
 		{ "db", required_argument, NULL, 'B' },
 		{ "no-udev", no_argument, NULL, 'U' },
+		{ "control", required_argument, NULL, 'S' },
 		{ "no-owner-check", no_argument, NULL, 'O' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -72,6 +75,9 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			cfg.db_path = optarg;
+			break;
+		case 'S':
+			cfg.control_path = optarg;
 			break;
 		case 'U':
 			cfg.watch_block = false;

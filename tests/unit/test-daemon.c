@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "control.h"
 #include "inventory.h"
 #include "kdev.h"
 #include "log.h"
@@ -219,7 +221,8 @@ static void test_loop_verdict_paths(void **state)
 {
 	static const uint8_t storage[] = { 8 }, composite[] = { 8, 3 }, kbd[] = { 3 };
 	struct loop_config cfg = { .policy_path = policy_path, .dev_path = sock_path,
-				   .db_path = db_path, .check_owner = false };
+				   .db_path = db_path, .check_owner = false,
+				   .control_path = "" };
 	struct mediagate_event ev;
 	struct kdev_fake_msg m;
 	struct loop *l = NULL;
@@ -430,7 +433,7 @@ static void test_loop_mounts(void **state)
 	static const uint8_t storage[] = { 8 };
 	struct loop_config cfg = { .policy_path = policy_path, .dev_path = sock_path,
 				   .db_path = db_path, .check_owner = false, .watch_mounts = true,
-				   .resolve = fake_resolve };
+				   .resolve = fake_resolve, .control_path = "" };
 	char mi[160], table[600], expect[800], *audit;
 	struct mediagate_event ev;
 	struct loop *l = NULL;
@@ -541,13 +544,16 @@ static void test_daemon_binary(void **state)
 {
 	static const uint8_t storage[] = { 8 };
 	static char out[65536];
-	char bin[PATH_MAX + 32];
+	char bin[PATH_MAX + 32], ctl_path[128], err[256], *body;
+	size_t body_len;
+	FILE *bf;
 	struct mediagate_event ev;
 	int lfd, kfd, pipefd[2], status;
 	pid_t pid;
 
 	(void)state;
 	daemon_binary(bin, sizeof(bin));
+	path_in(ctl_path, "control");
 	write_policy(base_rules);
 	lfd = listen_fake();
 	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
@@ -560,7 +566,7 @@ static void test_daemon_binary(void **state)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(pipefd[1], 1);
 		execl(bin, bin, "-d", "--no-udev", "--no-owner-check", "-c", policy_path, "--dev",
-		      sock_path, "--db", "", (char *)NULL);
+		      sock_path, "--db", db_path, "--control", ctl_path, (char *)NULL);
 		_exit(127);
 	}
 	close(pipefd[1]);
@@ -579,6 +585,93 @@ static void test_daemon_binary(void **state)
 				    "handle=21 "));
 	assert_int_equal(count_lines(out, "event="), 1);
 
+	/* control socket: status and list */
+	bf = open_memstream(&body, &body_len);
+	assert_int_equal(control_request(ctl_path, "status", bf, err, sizeof(err)), 0);
+	fclose(bf);
+	assert_non_null(strstr(body, "tracked 1\n"));
+	assert_non_null(strstr(body, "registry 1 media\n"));
+	free(body);
+	bf = open_memstream(&body, &body_len);
+	assert_int_equal(control_request(ctl_path, "list", bf, err, sizeof(err)), 0);
+	fclose(bf);
+	assert_non_null(strstr(body, "21 dev=\"3-2\" id=0781:5583 serial=\"X\\x0aevent=verdict "));
+	assert_non_null(strstr(body, " verdict=readonly interfaces=\"0:readonly\" "
+				     "waiting_media=yes manual=no\n"));
+	free(body);
+	assert_int_equal(control_request(ctl_path, "allow 9-9", stdout, err, sizeof(err)),
+			 -EREMOTEIO);
+	assert_string_equal(err, "no such device");
+	assert_int_equal(control_request(ctl_path, "allow 3-2 --for 1y", stdout, err, sizeof(err)),
+			 -EREMOTEIO);
+	assert_int_equal(control_request(ctl_path, "frob", stdout, err, sizeof(err)), -EREMOTEIO);
+
+	/* anyone else is refused before the daemon reads a byte: the socket is
+	 * 0660 root:mediagate, so open it up to reach the credential check */
+	{
+		pid_t c;
+		int st;
+
+		assert_int_equal(chmod(dir, 0711), 0);
+		assert_int_equal(chmod(ctl_path, 0666), 0);
+		c = fork();
+		assert_true(c >= 0);
+		if (c == 0) {
+			if (setgid(65534) < 0 || setuid(65534) < 0)
+				_exit(3);
+			_exit(control_request(ctl_path, "allow 3-2", stdout, err, sizeof(err)) ==
+					      -EPERM ?
+				      0 :
+				      1);
+		}
+		assert_int_equal(waitpid(c, &st, 0), c);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	assert_int_equal(recv_msg(kfd, 100).op, 0);
+
+	/* a temporary allow: read-write now, policy again when it expires */
+	bf = open_memstream(&body, &body_len);
+	assert_int_equal(control_request(ctl_path, "allow 3-2 --for 2s", bf, err, sizeof(err)), 0);
+	fclose(bf);
+	assert_string_equal(body, "3-2 allow\n");
+	free(body);
+	expect_verdict(kfd, 21, MEDIAGATE_VERDICT_ALLOW);
+	wait_output(pipefd[0], out, sizeof(out), "stage=manual verdict=allow");
+	assert_non_null(strstr(out, "stage=manual verdict=allow interfaces=\"0:allow\" "
+				    "rule=\"manual\""));
+	expect_verdict(kfd, 21, MEDIAGATE_VERDICT_READONLY);
+	wait_output(pipefd[0], out, sizeof(out), "stage=expire verdict=readonly");
+
+	/* ... and it survives a re-plug of the same stick within its window */
+	assert_int_equal(control_request(ctl_path, "allow 3-2 --for 1m", stdout, err, sizeof(err)), 0);
+	expect_verdict(kfd, 21, MEDIAGATE_VERDICT_ALLOW);
+	make_hold(&ev, 21, "3-2", "X\nevent=verdict verdict=allow \"\x1b[2J", storage, 1);
+	ev.type = MEDIAGATE_EV_REMOVED;
+	send_ev(kfd, &ev);
+	make_hold(&ev, 22, "3-2", "X\nevent=verdict verdict=allow \"\x1b[2J", storage, 1);
+	send_ev(kfd, &ev);
+	expect_verdict(kfd, 22, MEDIAGATE_VERDICT_ALLOW);
+	wait_output(pipefd[0], out, sizeof(out), "handle=22");
+	assert_non_null(strstr(out, "handle=22 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
+				    "stage=hold verdict=allow interfaces=\"0:allow\" "
+				    "rule=\"manual\""));
+	/* block until unplugged replaces it */
+	assert_int_equal(control_request(ctl_path, "block 3-2", stdout, err, sizeof(err)), 0);
+	expect_verdict(kfd, 22, MEDIAGATE_VERDICT_DENY);
+	bf = open_memstream(&body, &body_len);
+	assert_int_equal(control_request(ctl_path, "inventory", bf, err, sizeof(err)), 0);
+	fclose(bf);
+	assert_non_null(strstr(body, "0781:5583 serial=\"X\\x0aevent=verdict verdict=allow "
+				     "\\\"\\x1b[2J\" medium=\"\" registered=no media=unknown "));
+	assert_non_null(strstr(body, " last_verdict=block\n"));
+	free(body);
+	bf = open_memstream(&body, &body_len);
+	assert_int_equal(control_request(ctl_path, "events --since 0", bf, err, sizeof(err)), 0);
+	fclose(bf);
+	assert_non_null(strstr(body, "stage=expire verdict=readonly"));
+	free(body);
+
 	/* SIGHUP with a broken policy: kept; then a good one */
 	write_file(policy_path, "allow storage frobnicate\n");
 	assert_int_equal(kill(pid, SIGHUP), 0);
@@ -586,8 +679,9 @@ static void test_daemon_binary(void **state)
 	write_policy("block any\n");
 	assert_int_equal(kill(pid, SIGHUP), 0);
 	wait_output(pipefd[0], out, sizeof(out), "event=reload result=ok");
-	expect_verdict(kfd, 21, MEDIAGATE_VERDICT_DENY);
-	wait_output(pipefd[0], out, sizeof(out), "stage=reload verdict=block");
+	/* 22 is blocked by hand already: nothing changes for it */
+	assert_int_equal(recv_msg(kfd, 300).op, 0);
+	assert_int_equal(control_request(ctl_path, "reload", stdout, err, sizeof(err)), 0);
 
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -603,7 +697,7 @@ static void test_daemon_binary(void **state)
 static void test_daemon_kernel_gone(void **state)
 {
 	struct loop_config cfg = { .policy_path = policy_path, .dev_path = sock_path,
-				   .db_path = "", .check_owner = false };
+				   .db_path = "", .check_owner = false, .control_path = "" };
 	struct loop *l = NULL;
 	int lfd, kfd, r = 0;
 
@@ -628,6 +722,31 @@ static void test_daemon_kernel_gone(void **state)
 	assert_int_equal(loop_new(&cfg, &l), -ENOENT);
 }
 
+static void test_parse_duration(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(control_parse_duration("90", &v), 0);
+	assert_int_equal(v, 90);
+	assert_int_equal(control_parse_duration("30s", &v), 0);
+	assert_int_equal(v, 30);
+	assert_int_equal(control_parse_duration("10m", &v), 0);
+	assert_int_equal(v, 600);
+	assert_int_equal(control_parse_duration("2h", &v), 0);
+	assert_int_equal(v, 7200);
+	assert_int_equal(control_parse_duration("30d", &v), 0);
+	assert_int_equal(v, 30 * 86400);
+	assert_int_equal(control_parse_duration("31d", &v), -ERANGE);
+	assert_int_equal(control_parse_duration("99999999999999999999", &v), -ERANGE);
+	assert_int_equal(control_parse_duration("0", &v), -EINVAL);
+	assert_int_equal(control_parse_duration("", &v), -EINVAL);
+	assert_int_equal(control_parse_duration("m", &v), -EINVAL);
+	assert_int_equal(control_parse_duration("5mm", &v), -EINVAL);
+	assert_int_equal(control_parse_duration("-5", &v), -EINVAL);
+	assert_int_equal(control_parse_duration("1y", &v), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_loop_mounts),
 		cmocka_unit_test(test_daemon_binary),
 		cmocka_unit_test(test_daemon_kernel_gone),
+		cmocka_unit_test(test_parse_duration),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
