@@ -17,8 +17,8 @@ struct line {
 };
 
 static const char *const event_names[] = {
-	[AUDIT_VERDICT] = "verdict",	[AUDIT_MOUNT] = "mount",   [AUDIT_UNMOUNT] = "unmount",
-	[AUDIT_RELOAD] = "reload",	[AUDIT_TAMPER] = "tamper", [AUDIT_SUPPRESSED] = "suppressed",
+	[AUDIT_VERDICT] = "verdict", [AUDIT_MOUNT] = "mount",	[AUDIT_UNMOUNT] = "unmount",
+	[AUDIT_RELOAD] = "reload",   [AUDIT_TAMPER] = "tamper", [AUDIT_SUPPRESSED] = "suppressed",
 };
 
 const char *audit_event_name(enum audit_event e)
@@ -30,7 +30,7 @@ const char *audit_event_name(enum audit_event e)
 
 static void line_init(struct line *l, char *buf, size_t sz)
 {
-	*l = (struct line){ .buf = buf, .sz = sz };
+	*l = (struct line){.buf = buf, .sz = sz};
 	if (sz)
 		buf[0] = '\0';
 }
@@ -179,8 +179,8 @@ int audit_format_mount(char *buf, size_t sz, const struct audit_mount *m)
 	return line_finish(&l);
 }
 
-int audit_format_reload(char *buf, size_t sz, bool ok, const char *policy_path,
-			unsigned int rules, unsigned int errors)
+int audit_format_reload(char *buf, size_t sz, bool ok, const char *policy_path, unsigned int rules,
+			unsigned int errors)
 {
 	struct line l;
 
@@ -215,7 +215,7 @@ int audit_format_suppressed(char *buf, size_t sz, uint64_t count)
 
 void audit_ratelimit_init(struct audit_ratelimit *rl, uint64_t interval_ns, unsigned int burst)
 {
-	*rl = (struct audit_ratelimit){ .interval_ns = interval_ns, .burst = burst };
+	*rl = (struct audit_ratelimit){.interval_ns = interval_ns, .burst = burst};
 }
 
 bool audit_ratelimit_test(struct audit_ratelimit *rl, uint64_t now_ns, uint64_t *ret_suppressed)

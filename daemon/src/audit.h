@@ -31,7 +31,7 @@
 #include "media.h"
 
 #define AUDIT_LINE_MAX 4096
-#define AUDIT_VALUE_MAX 256	/* escaped bytes per string value */
+#define AUDIT_VALUE_MAX 256 /* escaped bytes per string value */
 
 enum audit_event {
 	AUDIT_VERDICT,
@@ -47,33 +47,33 @@ const char *audit_event_name(enum audit_event e);
 struct audit_verdict {
 	uint64_t handle;
 	const struct ident_device *dev;
-	const char *stage;		/* "hold", "media", "reload", "manual", "replay" */
-	const char *verdict;		/* "allow", "readonly", "block" */
-	const char *interfaces;		/* "0:readonly 1:deny" or NULL */
-	const char *rule_file;		/* NULL: decided by the default */
+	const char *stage; /* "hold", "media", "reload", "manual", "replay" */
+	const char *verdict; /* "allow", "readonly", "block" */
+	const char *interfaces; /* "0:readonly 1:deny" or NULL */
+	const char *rule_file; /* NULL: decided by the default */
 	unsigned int rule_line;
-	const struct media_info *media;	/* NULL: not probed */
-	const char *medium_id;		/* registry medium id, or NULL */
-	const char *reason;		/* decision summary, or NULL */
-	const char *rule_text;		/* overrides rule_file:line ("manual") */
+	const struct media_info *media; /* NULL: not probed */
+	const char *medium_id; /* registry medium id, or NULL */
+	const char *reason; /* decision summary, or NULL */
+	const char *rule_text; /* overrides rule_file:line ("manual") */
 };
 
 struct audit_mount {
 	bool unmount;
-	const struct ident_device *dev;	/* the medium's USB device; may be NULL */
-	const char *block;		/* "/dev/sdb1", "/dev/mapper/x" */
+	const struct ident_device *dev; /* the medium's USB device; may be NULL */
+	const char *block; /* "/dev/sdb1", "/dev/mapper/x" */
 	const char *fstype, *label, *uuid;
 	const char *mountpoint;
 	bool readonly;
-	const char *user;		/* NULL: unknown */
-	const char *user_source;	/* "path", "owner", "seat", "unknown" */
+	const char *user; /* NULL: unknown */
+	const char *user_source; /* "path", "owner", "seat", "unknown" */
 };
 
 struct audit_tamper {
 	uint64_t handle;
 	const struct ident_device *dev;
 	const char *driver;
-	const char *verdict;		/* the verdict that was in force */
+	const char *verdict; /* the verdict that was in force */
 };
 
 /*
@@ -83,8 +83,8 @@ struct audit_tamper {
  */
 int audit_format_verdict(char *buf, size_t sz, const struct audit_verdict *v);
 int audit_format_mount(char *buf, size_t sz, const struct audit_mount *m);
-int audit_format_reload(char *buf, size_t sz, bool ok, const char *policy_path,
-			unsigned int rules, unsigned int errors);
+int audit_format_reload(char *buf, size_t sz, bool ok, const char *policy_path, unsigned int rules,
+			unsigned int errors);
 int audit_format_tamper(char *buf, size_t sz, const struct audit_tamper *t);
 int audit_format_suppressed(char *buf, size_t sz, uint64_t count);
 

@@ -17,8 +17,8 @@ void blockwatch_free(struct blockwatch *bw);
 int blockwatch_fd(const struct blockwatch *bw);
 
 struct blockwatch_disk {
-	char usb_name[IDENT_NAME_MAX];	/* the USB device it sits on: "2-1.4" */
-	char devnode[64];		/* "/dev/sdb" */
+	char usb_name[IDENT_NAME_MAX]; /* the USB device it sits on: "2-1.4" */
+	char devnode[64]; /* "/dev/sdb" */
 };
 
 /* Receive one uevent: 1 and *@ret for an added/changed disk under a USB

@@ -49,7 +49,7 @@ int control_new(const char *path, gid_t gid, struct control **ret_ctl)
 		goto fail;
 	}
 	unlink(path);
-	old = umask(0117);	/* born 0660: no window with a wider mode */
+	old = umask(0117); /* born 0660: no window with a wider mode */
 	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0 || listen(c->fd, 16) < 0) {
@@ -126,10 +126,10 @@ static int read_line(int fd, char *buf, size_t sz)
 
 int control_accept(struct control *c, gid_t group, struct control_client *ret)
 {
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 500000 };
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 500000};
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	struct control_client cl = { .fd = -1 };
+	struct control_client cl = {.fd = -1};
 	int fd, r;
 
 	fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
@@ -155,12 +155,13 @@ int control_accept(struct control *c, gid_t group, struct control_client *ret)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	r = read_line(fd, cl.line, sizeof(cl.line));
-	if (r >= 0) {
-		cl.out = tmpfile();
-		if (!cl.out)
-			r = -errno;
-	}
 	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	cl.out = tmpfile();
+	if (!cl.out) {
+		r = -errno;
 		close(fd);
 		return r;
 	}
@@ -206,8 +207,7 @@ void control_finish(struct control_client *cl, int status, const char *errmsg)
 	cl->fd = -1;
 }
 
-int control_request(const char *path, const char *request, FILE *out, char *errbuf,
-		    size_t errsz)
+int control_request(const char *path, const char *request, FILE *out, char *errbuf, size_t errsz)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_fclose_ FILE *in = NULL;
@@ -231,13 +231,14 @@ int control_request(const char *path, const char *request, FILE *out, char *errb
 	in = fdopen(fd, "r");
 	if (!in)
 		return -errno;
-	fd = -1;	/* owned by @in now */
+	fd = -1; /* owned by @in now */
 	if (!fgets(line, sizeof(line), in))
 		return -EPROTO;
 	line[strcspn(line, "\n")] = '\0';
 	if (strncmp(line, "ok", 2) || line[2]) {
 		if (errbuf && errsz)
-			snprintf(errbuf, errsz, "%s", !strncmp(line, "error ", 6) ? line + 6 : line);
+			snprintf(errbuf, errsz, "%s",
+				 !strncmp(line, "error ", 6) ? line + 6 : line);
 		return !strcmp(line, "error permission denied") ? -EPERM : -EREMOTEIO;
 	}
 	while (fgets(line, sizeof(line), in))

@@ -31,8 +31,8 @@ struct control_client {
 	gid_t gid;
 	pid_t pid;
 	bool allowed;
-	char line[CONTROL_LINE_MAX];	/* the request, NUL-terminated, no newline */
-	FILE *out;			/* the reply stream (after the status line) */
+	char line[CONTROL_LINE_MAX]; /* the request, NUL-terminated, no newline */
+	FILE *out; /* the reply stream (after the status line) */
 };
 
 /* Listen on @path (replacing a stale socket), mode 0660, group @gid
@@ -55,8 +55,7 @@ void control_finish(struct control_client *cl, int status, const char *errmsg);
 /* Client: send @request to the daemon at @path and copy the reply body to
  * @out. Returns 0 if the daemon said ok, -EPERM for a permission refusal,
  * -EREMOTEIO for another error (message in @errbuf), -errno. */
-int control_request(const char *path, const char *request, FILE *out, char *errbuf,
-		    size_t errsz);
+int control_request(const char *path, const char *request, FILE *out, char *errbuf, size_t errsz);
 
 /* Pure: "90", "30s", "10m", "2h", "1d" -> seconds (1 .. 30 days). */
 int control_parse_duration(const char *s, uint64_t *ret_sec);

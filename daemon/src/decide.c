@@ -28,7 +28,7 @@ static unsigned int kernel_verdict(enum policy_verdict v)
 	case POLICY_READONLY:
 		return MEDIAGATE_VERDICT_READONLY;
 	default:
-		return MEDIAGATE_VERDICT_DENY;	/* anything unexpected fails closed */
+		return MEDIAGATE_VERDICT_DENY; /* anything unexpected fails closed */
 	}
 }
 
@@ -52,9 +52,9 @@ static void describe(struct decide_verdict *v, const struct mediagate_event *ev,
 	}
 	for (unsigned int i = 0; i < dev->n_intf && i < IDENT_MAX_INTF; i++) {
 		unsigned int num = dev->intf[i].number;
-		unsigned int iv = num < MEDIAGATE_MAX_INTF && v->intf_verdict[num] ?
-					  v->intf_verdict[num] :
-					  v->verdict;
+		unsigned int iv = num < MEDIAGATE_MAX_INTF && v->intf_verdict[num]
+					  ? v->intf_verdict[num]
+					  : v->verdict;
 
 		append(v->interfaces, sizeof(v->interfaces), num, decide_verdict_name(iv));
 	}
@@ -76,7 +76,7 @@ int decide_map(const struct mediagate_event *ev, const struct ident_device *dev,
 			const struct ident_intf *it = &dev->intf[i];
 
 			if (it->number >= MEDIAGATE_MAX_INTF)
-				continue;	/* inherits READONLY: the kernel denies non-SCSI */
+				continue; /* inherits READONLY: the kernel denies non-SCSI */
 			/* an interface listed twice (alternate settings) keeps the strictest */
 			if (it->cls == USB_CLASS_CODE_STORAGE &&
 			    ret->intf_verdict[it->number] != MEDIAGATE_VERDICT_DENY)
@@ -103,8 +103,8 @@ int decide_hold(const struct policy *p, const struct registry *reg,
 		v.have_media = true;
 		v.media.registered = false;
 		if (reg)
-			registry_check(reg, dev, &v.media, policy_encryption(p), &e,
-				       v.registry_why, sizeof(v.registry_why));
+			registry_check(reg, dev, &v.media, policy_encryption(p), &e, v.registry_why,
+				       sizeof(v.registry_why));
 		else
 			snprintf(v.registry_why, sizeof(v.registry_why), "no registry configured");
 		if (e)

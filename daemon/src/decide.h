@@ -35,15 +35,15 @@
 struct decide_verdict {
 	uint64_t handle;
 	bool device_level;
-	unsigned int verdict;				/* MEDIAGATE_VERDICT_* */
-	uint8_t intf_verdict[MEDIAGATE_MAX_INTF];	/* by bInterfaceNumber; 0 = inherit */
+	unsigned int verdict; /* MEDIAGATE_VERDICT_* */
+	uint8_t intf_verdict[MEDIAGATE_MAX_INTF]; /* by bInterfaceNumber; 0 = inherit */
 	struct policy_decision dec;
-	struct media_info media;	/* as decided on (registered filled in) */
+	struct media_info media; /* as decided on (registered filled in) */
 	bool have_media;
-	char medium_id[64];		/* registry entry found by LUKS UUID, or "" */
-	char registry_why[256];		/* registration check's explanation, or "" */
-	char interfaces[256];		/* "0:readonly 1:deny" for the audit line */
-	bool manual;			/* set by an administrator, not the policy */
+	char medium_id[64]; /* registry entry found by LUKS UUID, or "" */
+	char registry_why[256]; /* registration check's explanation, or "" */
+	char interfaces[256]; /* "0:readonly 1:deny" for the audit line */
+	bool manual; /* set by an administrator, not the policy */
 };
 
 /*

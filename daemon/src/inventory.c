@@ -195,7 +195,7 @@ int inv_open(const char *path, unsigned int flags, struct inv **ret_inv)
 		if (r > INV_SCHEMA_VERSION)
 			r = -EPROTONOSUPPORT;
 		else if (r >= 0 && r < INV_SCHEMA_VERSION)
-			r = -EPROTO;	/* the daemon migrates; readers don't */
+			r = -EPROTO; /* the daemon migrates; readers don't */
 	}
 	if (r >= 0)
 		r = exec(inv, "PRAGMA foreign_keys = ON");
@@ -314,8 +314,9 @@ static int append_event(struct inv *inv, int64_t time, const char *type, int64_t
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r;
 
-	r = prepare(inv, "INSERT INTO events (time, type, medium, host, line)"
-			 " VALUES (?1, ?2, ?3, ?4, ?5)",
+	r = prepare(inv,
+		    "INSERT INTO events (time, type, medium, host, line)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5)",
 		    &st);
 	if (r < 0)
 		return r;
@@ -371,9 +372,9 @@ static void col_str(sqlite3_stmt *st, int col, char *dst, size_t sz)
 	dst[n] = '\0';
 }
 
-#define MEDIA_COLUMNS                                                                     \
-	"SELECT id, vid, pid, serial, manufacturer, product, medium_id, registered,"      \
-	" media_kind, luks_uuid, fs_uuid, fs_label, first_seen, last_seen, last_host,"   \
+#define MEDIA_COLUMNS                                                                              \
+	"SELECT id, vid, pid, serial, manufacturer, product, medium_id, registered,"               \
+	" media_kind, luks_uuid, fs_uuid, fs_label, first_seen, last_seen, last_host,"             \
 	" last_user, mount_count, last_verdict FROM media"
 
 static void read_medium(sqlite3_stmt *st, struct inv_medium *ret);
@@ -382,12 +383,10 @@ int inv_get_medium(struct inv *inv, uint16_t vid, uint16_t pid, const char *seri
 		   struct inv_medium *ret)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	struct inv_medium m = { 0 };
+	struct inv_medium m = {0};
 	int r;
 
-	r = prepare(inv,
-		    MEDIA_COLUMNS " WHERE vid = ?1 AND pid = ?2 AND serial = ?3",
-		    &st);
+	r = prepare(inv, MEDIA_COLUMNS " WHERE vid = ?1 AND pid = ?2 AND serial = ?3", &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int(st, 1, vid);
@@ -405,7 +404,7 @@ int inv_get_medium(struct inv *inv, uint16_t vid, uint16_t pid, const char *seri
 
 static void read_medium(sqlite3_stmt *st, struct inv_medium *ret)
 {
-	struct inv_medium m = { 0 };
+	struct inv_medium m = {0};
 
 	m.id = sqlite3_column_int64(st, 0);
 	m.vid = (uint16_t)sqlite3_column_int(st, 1);

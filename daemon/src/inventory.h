@@ -41,16 +41,16 @@ int inv_integrity_check(struct inv *inv);
 /* One observation of a medium, stored as an upsert of its media row plus
  * one appended event, in a single transaction. */
 struct inv_sighting {
-	int64_t time;			/* Unix seconds */
-	const char *type;		/* event name: "verdict", "mount", "unmount", "tamper" */
-	const struct ident_device *dev;	/* required */
-	const struct media_info *media;	/* NULL: keep what is stored */
-	const char *medium_id;		/* registry id; NULL: keep */
-	const char *verdict;		/* NULL: keep last_verdict */
+	int64_t time; /* Unix seconds */
+	const char *type; /* event name: "verdict", "mount", "unmount", "tamper" */
+	const struct ident_device *dev; /* required */
+	const struct media_info *media; /* NULL: keep what is stored */
+	const char *medium_id; /* registry id; NULL: keep */
+	const char *verdict; /* NULL: keep last_verdict */
 	const char *host;
-	const char *user;		/* NULL: keep last_user */
-	bool mount;			/* count a mount */
-	const char *line;		/* the audit line */
+	const char *user; /* NULL: keep last_user */
+	bool mount; /* count a mount */
+	const char *line; /* the audit line */
 };
 int inv_record(struct inv *inv, const struct inv_sighting *s);
 
@@ -66,7 +66,7 @@ struct inv_medium {
 	char product[IDENT_STR_MAX];
 	char medium_id[64];
 	bool registered;
-	char media_kind[16];		/* "", "none", "plain", "luks1", "luks2" */
+	char media_kind[16]; /* "", "none", "plain", "luks1", "luks2" */
 	char luks_uuid[40];
 	char fs_uuid[64];
 	char fs_label[256];

@@ -20,7 +20,7 @@ struct kdev {
 
 static int open_fake(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -67,8 +67,8 @@ int kdev_open(const char *path, struct kdev **ret_kdev)
 	}
 	k->fd = fd;
 	r = kdev_get_abi(k, &abi);
-	if (r >= 0 && (abi.abi != MEDIAGATE_ABI_VERSION ||
-		       abi.event_size != sizeof(struct mediagate_event)))
+	if (r >= 0 &&
+	    (abi.abi != MEDIAGATE_ABI_VERSION || abi.event_size != sizeof(struct mediagate_event)))
 		r = -EPROTO;
 	if (r < 0) {
 		kdev_close(k);
@@ -99,7 +99,7 @@ bool kdev_is_fake(const struct kdev *k)
 
 int kdev_get_abi(struct kdev *k, struct mediagate_abi *ret_abi)
 {
-	struct mediagate_abi abi = { .size = sizeof(abi), .abi = MEDIAGATE_ABI_VERSION };
+	struct mediagate_abi abi = {.size = sizeof(abi), .abi = MEDIAGATE_ABI_VERSION};
 
 	if (k->fake) {
 		abi.event_size = sizeof(struct mediagate_event);
@@ -180,7 +180,7 @@ static int send_fake(struct kdev *k, const struct kdev_fake_msg *m)
 int kdev_verdict(struct kdev *k, uint64_t handle, unsigned int verdict,
 		 const uint8_t intf_verdict[MEDIAGATE_MAX_INTF])
 {
-	struct kdev_fake_msg m = { .op = KDEV_FAKE_VERDICT };
+	struct kdev_fake_msg m = {.op = KDEV_FAKE_VERDICT};
 	struct mediagate_verdict *v = &m.verdict;
 
 	if (verdict < MEDIAGATE_VERDICT_ALLOW || verdict > MEDIAGATE_VERDICT_MAX || !handle)
@@ -204,7 +204,7 @@ int kdev_verdict(struct kdev *k, uint64_t handle, unsigned int verdict,
 
 int kdev_replay(struct kdev *k)
 {
-	struct kdev_fake_msg m = { .op = KDEV_FAKE_REPLAY };
+	struct kdev_fake_msg m = {.op = KDEV_FAKE_REPLAY};
 	int r;
 
 	if (k->fake)
@@ -213,8 +213,7 @@ int kdev_replay(struct kdev *k)
 	return r < 0 ? -errno : r;
 }
 
-int kdev_get_descriptors(struct kdev *k, uint64_t handle, uint8_t *buf, size_t sz,
-			 size_t *ret_len)
+int kdev_get_descriptors(struct kdev *k, uint64_t handle, uint8_t *buf, size_t sz, size_t *ret_len)
 {
 	_cleanup_free_ struct mediagate_descriptors *d = NULL;
 
@@ -240,9 +239,12 @@ int kdev_get_descriptors(struct kdev *k, uint64_t handle, uint8_t *buf, size_t s
 const char *kdev_event_type_name(unsigned int type)
 {
 	static const char *const names[] = {
-		[MEDIAGATE_EV_HELD] = "held",	       [MEDIAGATE_EV_APPLIED] = "applied",
-		[MEDIAGATE_EV_BIND_BLOCKED] = "bind-blocked", [MEDIAGATE_EV_TAMPER] = "tamper",
-		[MEDIAGATE_EV_REMOVED] = "removed",    [MEDIAGATE_EV_OVERFLOW] = "overflow",
+		[MEDIAGATE_EV_HELD] = "held",
+		[MEDIAGATE_EV_APPLIED] = "applied",
+		[MEDIAGATE_EV_BIND_BLOCKED] = "bind-blocked",
+		[MEDIAGATE_EV_TAMPER] = "tamper",
+		[MEDIAGATE_EV_REMOVED] = "removed",
+		[MEDIAGATE_EV_OVERFLOW] = "overflow",
 	};
 
 	if (type >= sizeof(names) / sizeof(names[0]) || !names[type])

@@ -22,13 +22,13 @@
 #define KDEV_DEFAULT_PATH "/dev/" MEDIAGATE_DEVICE_NAME
 
 enum kdev_fake_op {
-	KDEV_FAKE_VERDICT = 1,	/* payload: struct mediagate_verdict */
+	KDEV_FAKE_VERDICT = 1, /* payload: struct mediagate_verdict */
 	KDEV_FAKE_REPLAY = 2,
 	KDEV_FAKE_RELEASE_ALL = 3,
 };
 
 struct kdev_fake_msg {
-	uint32_t op;		/* enum kdev_fake_op */
+	uint32_t op; /* enum kdev_fake_op */
 	uint32_t reserved;
 	struct mediagate_verdict verdict;
 };
@@ -59,8 +59,7 @@ int kdev_verdict(struct kdev *k, uint64_t handle, unsigned int verdict,
 /* Ask the module to re-send every pending hold; returns their count. */
 int kdev_replay(struct kdev *k);
 /* Raw descriptors of a tracked device into @buf (size @sz); *ret_len. */
-int kdev_get_descriptors(struct kdev *k, uint64_t handle, uint8_t *buf, size_t sz,
-			 size_t *ret_len);
+int kdev_get_descriptors(struct kdev *k, uint64_t handle, uint8_t *buf, size_t sz, size_t *ret_len);
 
 const char *kdev_event_type_name(unsigned int type);
 const char *kdev_verdict_name(unsigned int verdict);

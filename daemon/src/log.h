@@ -15,7 +15,7 @@
 #include <syslog.h>
 
 void log_init(bool foreground, int facility);
-void log_set_max_level(int level);	/* LOG_ERR .. LOG_DEBUG; default LOG_INFO */
+void log_set_max_level(int level); /* LOG_ERR .. LOG_DEBUG; default LOG_INFO */
 int log_get_max_level(void);
 
 /* Log at @level; returns @r unchanged (so "return log_errno(r, ...)" works).

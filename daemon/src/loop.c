@@ -42,11 +42,11 @@ enum loop_source {
 
 /* An administrator's verdict from the control socket. */
 struct override {
-	unsigned int verdict;		/* POLICY_ALLOW / POLICY_BLOCK */
-	uint64_t handle;		/* bound to one plug (0: by identity) */
-	uint16_t vid, pid;		/* identity, for timed allows */
+	unsigned int verdict; /* POLICY_ALLOW / POLICY_BLOCK */
+	uint64_t handle; /* bound to one plug (0: by identity) */
+	uint16_t vid, pid; /* identity, for timed allows */
 	char serial[IDENT_STR_MAX];
-	uint64_t expires_ns;		/* CLOCK_MONOTONIC; 0: until unplugged */
+	uint64_t expires_ns; /* CLOCK_MONOTONIC; 0: until unplugged */
 	unsigned int uid;
 };
 
@@ -70,7 +70,7 @@ struct loop {
 	struct override overrides[LOOP_MAX_OVERRIDES];
 	unsigned int n_overrides;
 	struct audit_ratelimit rl;
-	struct decide_pending_table tracked;	/* every decided hold still present */
+	struct decide_pending_table tracked; /* every decided hold still present */
 	char host[256];
 };
 
@@ -120,7 +120,7 @@ static void flush_audit(struct loop *l)
 static int load_policy(struct loop *l, struct policy **ret_p, struct registry **ret_reg,
 		       unsigned int *ret_errors)
 {
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	struct policy *p = NULL;
 	struct registry *reg = NULL;
 	const char *rpath;
@@ -133,7 +133,8 @@ static int load_policy(struct loop *l, struct policy **ret_p, struct registry **
 		if (rpath) {
 			r = registry_load(rpath, &reg, &diags);
 			if (r == -ENOENT) {
-				log_warn("registry %s does not exist: no medium is registered", rpath);
+				log_warn("registry %s does not exist: no medium is registered",
+					 rpath);
 				r = 0;
 			}
 		}
@@ -213,8 +214,9 @@ static int send_verdict(struct loop *l, const struct ident_device *d,
 
 	r = kdev_verdict(l->kdev, v->handle, v->verdict, v->device_level ? v->intf_verdict : NULL);
 	if (r < 0)
-		return log_errno(r, "%s: verdict %s on handle %llu failed", dev_tag(tag, sizeof(tag), d),
-				 decide_verdict_name(v->verdict), (unsigned long long)v->handle);
+		return log_errno(r, "%s: verdict %s on handle %llu failed",
+				 dev_tag(tag, sizeof(tag), d), decide_verdict_name(v->verdict),
+				 (unsigned long long)v->handle);
 	log_debug("%s: handle %llu -> %s (%s)", dev_tag(tag, sizeof(tag), d),
 		  (unsigned long long)v->handle, decide_verdict_name(v->verdict), v->interfaces);
 	return 0;
@@ -223,10 +225,11 @@ static int send_verdict(struct loop *l, const struct ident_device *d,
 /* A hold record the identity code cannot read: deny it, fail closed. */
 static void deny_unidentified(struct loop *l, const struct mediagate_event *ev, int err)
 {
-	struct ident_device d = { 0 };
-	struct decide_verdict v = { 0 };
+	struct ident_device d = {0};
+	struct decide_verdict v = {0};
 
-	str_copy_bounded(d.name, sizeof(d.name), ev->devpath, strnlen(ev->devpath, sizeof(ev->devpath)));
+	str_copy_bounded(d.name, sizeof(d.name), ev->devpath,
+			 strnlen(ev->devpath, sizeof(ev->devpath)));
 	d.vid = ev->id_vendor;
 	d.pid = ev->id_product;
 	if (decide_map(ev, &d, POLICY_BLOCK, &v) < 0)
@@ -258,8 +261,9 @@ static const struct override *find_override(const struct loop *l, uint64_t handl
 	for (unsigned int i = 0; i < l->n_overrides; i++) {
 		const struct override *o = &l->overrides[i];
 
-		if (o->handle ? o->handle == handle :
-				(o->vid == d->vid && o->pid == d->pid && !strcmp(o->serial, d->serial)))
+		if (o->handle ? o->handle == handle
+			      : (o->vid == d->vid && o->pid == d->pid &&
+				 !strcmp(o->serial, d->serial)))
 			return o;
 	}
 	return NULL;
@@ -281,13 +285,14 @@ static void apply_override(const struct loop *l, const struct mediagate_event *e
 			 policy_verdict_name(o->verdict), o->uid,
 			 (unsigned long long)((o->expires_ns - now_mono_ns()) / 1000000000ULL));
 	else
-		snprintf(v->dec.why, sizeof(v->dec.why), "mediagatectl %s by uid %u until unplugged",
+		snprintf(v->dec.why, sizeof(v->dec.why),
+			 "mediagatectl %s by uid %u until unplugged",
 			 policy_verdict_name(o->verdict), o->uid);
 }
 
 static void on_hold(struct loop *l, const struct mediagate_event *ev)
 {
-	struct decide_pending t = { 0 };
+	struct decide_pending t = {0};
 	struct ident_device d;
 	int r;
 
@@ -320,7 +325,7 @@ static void on_hold(struct loop *l, const struct mediagate_event *ev)
 static void on_tamper(struct loop *l, const struct mediagate_event *ev)
 {
 	char line[AUDIT_LINE_MAX];
-	struct ident_device d = { 0 };
+	struct ident_device d = {0};
 	struct audit_tamper a = {
 		.handle = ev->handle,
 		.dev = &d,
@@ -339,8 +344,11 @@ static void on_tamper(struct loop *l, const struct mediagate_event *ev)
 	audit_format_tamper(line, sizeof(line), &a);
 	emit_audit(l, line);
 	if (l->inv) {
-		struct inv_sighting s = { .time = time(NULL), .type = "tamper", .dev = &d,
-					  .host = l->host, .line = line };
+		struct inv_sighting s = {.time = time(NULL),
+					 .type = "tamper",
+					 .dev = &d,
+					 .host = l->host,
+					 .line = line};
 
 		r = inv_record(l->inv, &s);
 		if (r < 0)
@@ -443,8 +451,9 @@ int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnod
 			continue;
 		r = probe_path(devnode, &m);
 		if (r < 0) {
-			log_warn_errno(r, "%s: probing %s failed, stays %s", dev_tag(tag, sizeof(tag), &t->dev),
-				       devnode, decide_verdict_name(t->first.verdict));
+			log_warn_errno(r, "%s: probing %s failed, stays %s",
+				       dev_tag(tag, sizeof(tag), &t->dev), devnode,
+				       decide_verdict_name(t->first.verdict));
 			continue;
 		}
 		r = redecide(l, t, &m, "media", true);
@@ -552,7 +561,7 @@ int loop_mounts_changed(struct loop *l)
 /* Arm the timerfd for the earliest expiry (or disarm it). */
 static void arm_timer(struct loop *l)
 {
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 	uint64_t next = 0;
 
 	for (unsigned int i = 0; i < l->n_overrides; i++)
@@ -571,8 +580,8 @@ static void redecide_matching(struct loop *l, const struct override *o, const ch
 {
 	for (unsigned int i = 0; i < l->tracked.n; i++) {
 		struct decide_pending *t = &l->tracked.v[i];
-		bool match = o->handle ? t->handle == o->handle :
-					 (t->dev.vid == o->vid && t->dev.pid == o->pid &&
+		bool match = o->handle ? t->handle == o->handle
+				       : (t->dev.vid == o->vid && t->dev.pid == o->pid &&
 					  !strcmp(t->dev.serial, o->serial));
 
 		if (match)
@@ -615,10 +624,10 @@ static struct decide_pending *tracked_device(struct loop *l, const char *name)
 }
 
 /* "allow NAME [--for DURATION]" and "block NAME". */
-static int cmd_override(struct loop *l, struct control_client *cl, unsigned int verdict,
-			int argc, char **argv, const char **err)
+static int cmd_override(struct loop *l, struct control_client *cl, unsigned int verdict, int argc,
+			char **argv, const char **err)
 {
-	struct override o = { .verdict = verdict, .uid = cl->uid };
+	struct override o = {.verdict = verdict, .uid = cl->uid};
 	struct decide_pending *t;
 	uint64_t sec = 0;
 
@@ -694,8 +703,10 @@ static int handle_control(struct loop *l, struct control_client *cl, const char 
 	if (!argc)
 		return *err = "empty request", -EINVAL;
 	if (!strcmp(argv[0], "status") && argc == 1) {
-		fprintf(cl->out, "policy %s rules %u\n", l->policy_path, policy_rule_count(l->policy));
-		fprintf(cl->out, "registry %zu media\n", l->reg ? registry_count(l->reg) : (size_t)0);
+		fprintf(cl->out, "policy %s rules %u\n", l->policy_path,
+			policy_rule_count(l->policy));
+		fprintf(cl->out, "registry %zu media\n",
+			l->reg ? registry_count(l->reg) : (size_t)0);
 		fprintf(cl->out, "tracked %u\n", l->tracked.n);
 		fprintf(cl->out, "overrides %u\n", l->n_overrides);
 		fprintf(cl->out, "inventory %s\n", l->inv ? l->db_path : "none");
@@ -712,7 +723,8 @@ static int handle_control(struct loop *l, struct control_client *cl, const char 
 			fprintf(cl->out, " verdict=%s", decide_verdict_name(t->first.verdict));
 			print_escaped(cl->out, "interfaces", t->first.interfaces);
 			fprintf(cl->out, " waiting_media=%s manual=%s\n",
-				t->first.dec.needs_media ? "yes" : "no", t->first.manual ? "yes" : "no");
+				t->first.dec.needs_media ? "yes" : "no",
+				t->first.manual ? "yes" : "no");
 		}
 		return 0;
 	}
@@ -721,8 +733,10 @@ static int handle_control(struct loop *l, struct control_client *cl, const char 
 	if (!strcmp(argv[0], "block"))
 		return cmd_override(l, cl, POLICY_BLOCK, argc, argv, err);
 	if (!strcmp(argv[0], "reload") && argc == 1)
-		return loop_reload(l) < 0 ? (*err = "policy has errors, old policy kept", -EINVAL) : 0;
-	if (!strcmp(argv[0], "events") && (argc == 1 || (argc == 3 && !strcmp(argv[1], "--since")))) {
+		return loop_reload(l) < 0 ? (*err = "policy has errors, old policy kept", -EINVAL)
+					  : 0;
+	if (!strcmp(argv[0], "events") &&
+	    (argc == 1 || (argc == 3 && !strcmp(argv[1], "--since")))) {
 		long long since = argc == 3 ? strtoll(argv[2], NULL, 10) : 0;
 
 		if (!l->inv)
@@ -752,7 +766,8 @@ static void on_control(struct loop *l)
 			continue;
 		}
 		if (!cl.allowed) {
-			log_warn("control: uid %u pid %d refused", (unsigned int)cl.uid, (int)cl.pid);
+			log_warn("control: uid %u pid %d refused", (unsigned int)cl.uid,
+				 (int)cl.pid);
 			continue;
 		}
 		err = NULL;
@@ -779,8 +794,8 @@ int loop_reload(struct loop *l)
 		registry_free(l->reg);
 		l->policy = p;
 		l->reg = reg;
-		audit_format_reload(line, sizeof(line), true, l->policy_path,
-				    policy_rule_count(p), 0);
+		audit_format_reload(line, sizeof(line), true, l->policy_path, policy_rule_count(p),
+				    0);
 	}
 	emit_audit(l, line);
 	if (l->inv && inv_record_event(l->inv, time(NULL), "reload", l->host, line) < 0)
@@ -868,7 +883,7 @@ bool loop_stopped(const struct loop *l)
 
 static int watch(struct loop *l, int fd, enum loop_source src)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = src };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = src};
 
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -930,7 +945,8 @@ static int open_sources(struct loop *l, const struct loop_config *cfg)
 	}
 	r = kdev_open(l->dev_path, &l->kdev);
 	if (r < 0)
-		return log_errno(r, "cannot open %s", l->dev_path ? l->dev_path : KDEV_DEFAULT_PATH);
+		return log_errno(r, "cannot open %s",
+				 l->dev_path ? l->dev_path : KDEV_DEFAULT_PATH);
 	return watch(l, kdev_fd(l->kdev), SRC_KDEV);
 }
 

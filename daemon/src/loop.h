@@ -24,17 +24,17 @@
 #include "mountwatch.h"
 
 struct loop_config {
-	const char *policy_path;	/* required */
-	const char *dev_path;		/* NULL: /dev/mediagate */
-	const char *db_path;		/* NULL: /var/lib/mediagate/inventory.db; "": none */
-	bool check_owner;		/* refuse a policy not owned by root (default) */
-	bool watch_block;		/* udev monitor for media probing */
-	bool signals;			/* own a signalfd for the blocked signals */
-	bool watch_mounts;		/* libmount monitor: mount/unmount records */
-	const char *mountinfo;		/* NULL: /proc/self/mountinfo (tests: a file) */
-	mountwatch_resolve_fn resolve;	/* NULL: sysfs (tests: a fake) */
-	const char *control_path;	/* NULL: /run/mediagate/control; "": none */
-	const char *control_group;	/* NULL: "mediagate"; missing group: root only */
+	const char *policy_path; /* required */
+	const char *dev_path; /* NULL: /dev/mediagate */
+	const char *db_path; /* NULL: /var/lib/mediagate/inventory.db; "": none */
+	bool check_owner; /* refuse a policy not owned by root (default) */
+	bool watch_block; /* udev monitor for media probing */
+	bool signals; /* own a signalfd for the blocked signals */
+	bool watch_mounts; /* libmount monitor: mount/unmount records */
+	const char *mountinfo; /* NULL: /proc/self/mountinfo (tests: a file) */
+	mountwatch_resolve_fn resolve; /* NULL: sysfs (tests: a fake) */
+	const char *control_path; /* NULL: /run/mediagate/control; "": none */
+	const char *control_group; /* NULL: "mediagate"; missing group: root only */
 };
 
 struct loop;

@@ -20,35 +20,36 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: mediagated [-d] [-v] [-c POLICY] [--dev PATH] [--db PATH] [--control PATH]\n"
-		"\n"
-		"  -d, --foreground     stay in the foreground: diagnostics on stderr,\n"
-		"                       audit lines on stdout (and syslog)\n"
-		"  -c, --config FILE    policy (default " DEFAULT_POLICY ")\n"
-		"      --dev PATH       kernel device (default " KDEV_DEFAULT_PATH "; a Unix\n"
-		"                       socket there is taken as a fake kernel, for tests)\n"
-		"      --db PATH        inventory (default " INV_DEFAULT_PATH "; \"\": none)\n"
-		"      --control PATH   control socket (default " CONTROL_DEFAULT_PATH "; \"\": none)\n"
-		"      --no-udev        watch neither block devices (no media probing)\n"
-		"                       nor mounts (tests)\n"
-		"      --no-owner-check accept a policy not owned by root (tests only)\n"
-		"  -v, --verbose        debug diagnostics\n");
+	fprintf(f, "usage: mediagated [-d] [-v] [-c POLICY] [--dev PATH] [--db PATH] [--control "
+		   "PATH]\n"
+		   "\n"
+		   "  -d, --foreground     stay in the foreground: diagnostics on stderr,\n"
+		   "                       audit lines on stdout (and syslog)\n"
+		   "  -c, --config FILE    policy (default " DEFAULT_POLICY ")\n"
+		   "      --dev PATH       kernel device (default " KDEV_DEFAULT_PATH "; a Unix\n"
+		   "                       socket there is taken as a fake kernel, for tests)\n"
+		   "      --db PATH        inventory (default " INV_DEFAULT_PATH "; \"\": none)\n"
+		   "      --control PATH   control socket (default " CONTROL_DEFAULT_PATH
+		   "; \"\": none)\n"
+		   "      --no-udev        watch neither block devices (no media probing)\n"
+		   "                       nor mounts (tests)\n"
+		   "      --no-owner-check accept a policy not owned by root (tests only)\n"
+		   "  -v, --verbose        debug diagnostics\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "foreground", no_argument, NULL, 'd' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "dev", required_argument, NULL, 'D' },
-		{ "db", required_argument, NULL, 'B' },
-		{ "no-udev", no_argument, NULL, 'U' },
-		{ "control", required_argument, NULL, 'S' },
-		{ "no-owner-check", no_argument, NULL, 'O' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"foreground", no_argument, NULL, 'd'},
+		{"config", required_argument, NULL, 'c'},
+		{"dev", required_argument, NULL, 'D'},
+		{"db", required_argument, NULL, 'B'},
+		{"no-udev", no_argument, NULL, 'U'},
+		{"control", required_argument, NULL, 'S'},
+		{"no-owner-check", no_argument, NULL, 'O'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	struct loop_config cfg = {
 		.policy_path = DEFAULT_POLICY,

@@ -223,7 +223,7 @@ static int diff(struct mountwatch *mw, bool report, mountwatch_event_fn fn, void
 		if (old) {
 			nv[i].usb = old->usb;
 			old->usb = NULL;
-			old->id = -1;	/* matched */
+			old->id = -1; /* matched */
 			continue;
 		}
 		mnt_reset_iter(it, MNT_ITER_FORWARD);

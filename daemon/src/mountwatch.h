@@ -18,12 +18,12 @@
 #include "ident.h"
 
 struct mountwatch_mount {
-	int id;				/* mount id from mountinfo */
-	char source[256];		/* "/dev/sdb1", "/dev/mapper/x" */
-	char target[512];		/* mountpoint, raw (may hold any byte but NUL) */
+	int id; /* mount id from mountinfo */
+	char source[256]; /* "/dev/sdb1", "/dev/mapper/x" */
+	char target[512]; /* mountpoint, raw (may hold any byte but NUL) */
 	char fstype[32];
 	bool readonly;
-	char usb_name[IDENT_NAME_MAX];	/* the USB device under it: "2-1.4" */
+	char usb_name[IDENT_NAME_MAX]; /* the USB device under it: "2-1.4" */
 	/* Filled by the event callback at mount time and kept for the
 	 * unmount (the stick may be gone by then). */
 	bool described;
@@ -49,7 +49,7 @@ struct mountwatch;
 int mountwatch_new(const char *mountinfo, bool monitor, mountwatch_resolve_fn resolve,
 		   void *resolve_data, struct mountwatch **ret_mw);
 void mountwatch_free(struct mountwatch *mw);
-int mountwatch_fd(const struct mountwatch *mw);	/* -1 without monitor */
+int mountwatch_fd(const struct mountwatch *mw); /* -1 without monitor */
 
 /* Drain the monitor, re-read the table and report every mount/unmount of
  * a USB medium since the last call. Returns how many were reported. */

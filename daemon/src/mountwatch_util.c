@@ -54,7 +54,7 @@ int mountwatch_usb_name(const char *syspath, char *ret, size_t sz)
 
 bool mountwatch_user_from_path(const char *target, char *ret, size_t sz)
 {
-	static const char *const prefixes[] = { "/media/", "/run/media/" };
+	static const char *const prefixes[] = {"/media/", "/run/media/"};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		size_t plen = strlen(prefixes[i]), ulen;

@@ -81,7 +81,8 @@ static bool token_json_is(struct crypt_device *cd, int i, const char *type)
 	if (crypt_token_json_get(cd, i, &json) < 0 || !json)
 		return false;
 	o = json_tokener_parse(json);
-	if (!o || !json_object_object_get_ex(o, "type", &t) || !json_object_is_type(t, json_type_string))
+	if (!o || !json_object_object_get_ex(o, "type", &t) ||
+	    !json_object_is_type(t, json_type_string))
 		return false;
 	return !strcmp(json_object_get_string(t), type);
 }
@@ -212,7 +213,7 @@ static int probe_superblocks(blkid_probe pr, const char *path, bool whole, struc
 	blkid_probe_enable_partitions(pr, whole);
 	r = blkid_do_safeprobe(pr);
 	if (r == -2)
-		return -EBADMSG;	/* ambivalent: several signatures */
+		return -EBADMSG; /* ambivalent: several signatures */
 	if (r < 0)
 		return -EIO;
 	*ret_has_pt = false;

@@ -35,7 +35,7 @@ static void assert_one_printable_line(const char *s)
 static void test_verdict_plain(void **state)
 {
 	struct ident_device d;
-	struct media_info m = { .kind = MEDIA_PLAIN };
+	struct media_info m = {.kind = MEDIA_PLAIN};
 	char buf[AUDIT_LINE_MAX];
 	struct audit_verdict v = {
 		.handle = 7,
@@ -57,40 +57,46 @@ static void test_verdict_plain(void **state)
 	strcpy(m.fs_uuid, "1234-ABCD");
 	r = audit_format_verdict(buf, sizeof(buf), &v);
 	assert_int_equal(r, (int)strlen(buf));
-	assert_string_equal(buf,
-			    "event=verdict dev=\"2-1.4\" id=0781:5583 serial=\"4C530001\" handle=7 "
-			    "manufacturer=\"SanDisk\" product=\"Ultra Fit\" stage=media "
-			    "verdict=readonly interfaces=\"0:readonly\" "
-			    "rule=\"/etc/mediagate/mediagate.conf:12\" media=plain fstype=\"vfat\" "
-			    "label=\"DATA\" uuid=\"1234-ABCD\" cipher=\"\" key_bits=0 registered=no "
-			    "medium=\"\" reason=\"matched storage\"");
+	assert_string_equal(
+		buf, "event=verdict dev=\"2-1.4\" id=0781:5583 serial=\"4C530001\" handle=7 "
+		     "manufacturer=\"SanDisk\" product=\"Ultra Fit\" stage=media "
+		     "verdict=readonly interfaces=\"0:readonly\" "
+		     "rule=\"/etc/mediagate/mediagate.conf:12\" media=plain fstype=\"vfat\" "
+		     "label=\"DATA\" uuid=\"1234-ABCD\" cipher=\"\" key_bits=0 registered=no "
+		     "medium=\"\" reason=\"matched storage\"");
 }
 
 static void test_verdict_default_unprobed(void **state)
 {
 	struct ident_device d;
 	char buf[AUDIT_LINE_MAX];
-	struct audit_verdict v = { .handle = 1, .dev = &d, .stage = "hold", .verdict = "block" };
+	struct audit_verdict v = {.handle = 1, .dev = &d, .stage = "hold", .verdict = "block"};
 
 	(void)state;
 	make_dev(&d);
 	assert_true(audit_format_verdict(buf, sizeof(buf), &v) > 0);
-	assert_string_equal(buf, "event=verdict dev=\"2-1.4\" id=0781:5583 serial=\"4C530001\" "
-				 "handle=1 manufacturer=\"SanDisk\" product=\"Ultra Fit\" stage=hold "
-				 "verdict=block interfaces=\"\" rule=\"default\" media=unknown "
-				 "fstype=\"\" label=\"\" uuid=\"\" cipher=\"\" key_bits=0 "
-				 "registered=no medium=\"\" reason=\"\"");
+	assert_string_equal(buf,
+			    "event=verdict dev=\"2-1.4\" id=0781:5583 serial=\"4C530001\" "
+			    "handle=1 manufacturer=\"SanDisk\" product=\"Ultra Fit\" stage=hold "
+			    "verdict=block interfaces=\"\" rule=\"default\" media=unknown "
+			    "fstype=\"\" label=\"\" uuid=\"\" cipher=\"\" key_bits=0 "
+			    "registered=no medium=\"\" reason=\"\"");
 }
 
 static void test_verdict_luks_registered(void **state)
 {
 	struct ident_device d;
-	struct media_info m = { .kind = MEDIA_LUKS, .luks_version = 2, .key_bits = 512,
-				.registered = true };
+	struct media_info m = {
+		.kind = MEDIA_LUKS, .luks_version = 2, .key_bits = 512, .registered = true};
 	char buf[AUDIT_LINE_MAX];
-	struct audit_verdict v = { .handle = 3, .dev = &d, .stage = "media", .verdict = "allow",
-				   .rule_file = "p.conf", .rule_line = 2, .media = &m,
-				   .medium_id = "USB-0042" };
+	struct audit_verdict v = {.handle = 3,
+				  .dev = &d,
+				  .stage = "media",
+				  .verdict = "allow",
+				  .rule_file = "p.conf",
+				  .rule_line = 2,
+				  .media = &m,
+				  .medium_id = "USB-0042"};
 
 	(void)state;
 	make_dev(&d);
@@ -108,9 +114,9 @@ static void test_verdict_luks_registered(void **state)
 static void test_hostile_strings(void **state)
 {
 	struct ident_device d;
-	struct media_info m = { .kind = MEDIA_PLAIN };
+	struct media_info m = {.kind = MEDIA_PLAIN};
 	char buf[AUDIT_LINE_MAX];
-	struct audit_verdict v = { .handle = 9, .dev = &d, .verdict = "allow", .media = &m };
+	struct audit_verdict v = {.handle = 9, .dev = &d, .verdict = "allow", .media = &m};
 
 	(void)state;
 	make_dev(&d);
@@ -120,7 +126,8 @@ static void test_hostile_strings(void **state)
 	assert_true(audit_format_verdict(buf, sizeof(buf), &v) > 0);
 	assert_one_printable_line(buf);
 	assert_non_null(strstr(
-		buf, " serial=\"X\\\" verdict=allow\\x0aevent=verdict dev=\\\"1-1\\\\\" handle=9 "));
+		buf,
+		" serial=\"X\\\" verdict=allow\\x0aevent=verdict dev=\\\"1-1\\\\\" handle=9 "));
 	assert_non_null(strstr(buf, " product=\"\\x1b[2J\\xff\\xfe\\x0d\" "));
 	assert_non_null(strstr(buf, " label=\"A\\x09B\\x7f\\xc3\\xa9\" "));
 	/* exactly one event= key outside quotes: the forged one is inside */
@@ -131,7 +138,7 @@ static void test_truncation(void **state)
 {
 	struct ident_device d;
 	char buf[AUDIT_LINE_MAX];
-	struct audit_verdict v = { .handle = 9, .dev = &d, .verdict = "allow" };
+	struct audit_verdict v = {.handle = 9, .dev = &d, .verdict = "allow"};
 	const char *p, *q;
 
 	(void)state;
@@ -155,7 +162,7 @@ static void test_small_buffer(void **state)
 {
 	struct ident_device d;
 	char buf[40];
-	struct audit_verdict v = { .handle = 9, .dev = &d, .verdict = "allow" };
+	struct audit_verdict v = {.handle = 9, .dev = &d, .verdict = "allow"};
 
 	(void)state;
 	make_dev(&d);
@@ -166,10 +173,10 @@ static void test_small_buffer(void **state)
 static void test_random_bytes_one_line(void **state)
 {
 	struct ident_device d;
-	struct media_info m = { .kind = MEDIA_PLAIN };
+	struct media_info m = {.kind = MEDIA_PLAIN};
 	char buf[AUDIT_LINE_MAX];
-	struct audit_verdict v = { .handle = 9, .dev = &d, .verdict = "allow", .media = &m,
-				   .reason = "r" };
+	struct audit_verdict v = {
+		.handle = 9, .dev = &d, .verdict = "allow", .media = &m, .reason = "r"};
 
 	(void)state;
 	srand(4);
@@ -190,10 +197,15 @@ static void test_mount_lines(void **state)
 {
 	struct ident_device d;
 	char buf[AUDIT_LINE_MAX];
-	struct audit_mount mt = { .dev = &d, .block = "/dev/sdb1", .fstype = "vfat",
-				  .label = "MY\nSTICK", .uuid = "1234-ABCD",
-				  .mountpoint = "/media/taro/MY STICK", .readonly = true,
-				  .user = "taro", .user_source = "path" };
+	struct audit_mount mt = {.dev = &d,
+				 .block = "/dev/sdb1",
+				 .fstype = "vfat",
+				 .label = "MY\nSTICK",
+				 .uuid = "1234-ABCD",
+				 .mountpoint = "/media/taro/MY STICK",
+				 .readonly = true,
+				 .user = "taro",
+				 .user_source = "path"};
 
 	(void)state;
 	make_dev(&d);
@@ -218,13 +230,13 @@ static void test_other_events(void **state)
 {
 	struct ident_device d;
 	char buf[AUDIT_LINE_MAX];
-	struct audit_tamper t = { .handle = 5, .dev = &d, .driver = "usb-storage",
-				  .verdict = "block" };
+	struct audit_tamper t = {
+		.handle = 5, .dev = &d, .driver = "usb-storage", .verdict = "block"};
 
 	(void)state;
 	make_dev(&d);
-	assert_true(audit_format_reload(buf, sizeof(buf), true, "/etc/mediagate/mediagate.conf",
-					4, 0) > 0);
+	assert_true(audit_format_reload(buf, sizeof(buf), true, "/etc/mediagate/mediagate.conf", 4,
+					0) > 0);
 	assert_string_equal(buf, "event=reload result=ok policy=\"/etc/mediagate/mediagate.conf\" "
 				 "rules=4 errors=0");
 	assert_true(audit_format_reload(buf, sizeof(buf), false, "x.conf", 0, 3) > 0);

@@ -76,14 +76,14 @@ static void write_policy(const char *rules)
 	write_file(policy_path, text);
 }
 
-static const char base_rules[] = "block    storage with-interface { hid }\n"	/* line 3 */
-				 "allow    storage media registered\n"		/* line 4 */
-				 "readonly storage\n"				/* line 5 */
-				 "allow    any\n";				/* line 6 */
+static const char base_rules[] = "block    storage with-interface { hid }\n" /* line 3 */
+				 "allow    storage media registered\n" /* line 4 */
+				 "readonly storage\n" /* line 5 */
+				 "allow    any\n"; /* line 6 */
 
 static int listen_fake(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
@@ -158,8 +158,8 @@ static void send_ev(int fd, const struct mediagate_event *ev)
 /* Next message from the daemon within @ms, or op 0 if none came. */
 static struct kdev_fake_msg recv_msg(int fd, int ms)
 {
-	struct kdev_fake_msg m = { 0 };
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct kdev_fake_msg m = {0};
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	if (poll(&p, 1, ms) == 1)
 		assert_int_equal(recv(fd, &m, sizeof(m), 0), (ssize_t)sizeof(m));
@@ -219,10 +219,12 @@ static int count_lines(const char *s, const char *needle)
 
 static void test_loop_verdict_paths(void **state)
 {
-	static const uint8_t storage[] = { 8 }, composite[] = { 8, 3 }, kbd[] = { 3 };
-	struct loop_config cfg = { .policy_path = policy_path, .dev_path = sock_path,
-				   .db_path = db_path, .check_owner = false,
-				   .control_path = "" };
+	static const uint8_t storage[] = {8}, composite[] = {8, 3}, kbd[] = {3};
+	struct loop_config cfg = {.policy_path = policy_path,
+				  .dev_path = sock_path,
+				  .db_path = db_path,
+				  .check_owner = false,
+				  .control_path = ""};
 	struct mediagate_event ev;
 	struct kdev_fake_msg m;
 	struct loop *l = NULL;
@@ -268,7 +270,7 @@ static void test_loop_verdict_paths(void **state)
 	pump(l);
 	expect_verdict(kfd, 2, MEDIAGATE_VERDICT_READONLY);
 	assert_int_equal(loop_media_appeared(l, "2-1.5", img), 1);
-	assert_int_equal(recv_msg(kfd, 100).op, 0);	/* nothing to change */
+	assert_int_equal(recv_msg(kfd, 100).op, 0); /* nothing to change */
 
 	/* 3: a plain stick stays read-only */
 	make_hold(&ev, 3, "2-1.6", "PLAIN1", storage, 1);
@@ -316,14 +318,14 @@ static void test_loop_verdict_paths(void **state)
 	/* a stricter policy: present devices are downgraded, in handle order */
 	write_policy("readonly storage media registered\nblock any\n");
 	assert_int_equal(loop_reload(l), 0);
-	expect_verdict(kfd, 1, MEDIAGATE_VERDICT_READONLY);	/* was allow */
+	expect_verdict(kfd, 1, MEDIAGATE_VERDICT_READONLY); /* was allow */
 	expect_verdict(kfd, 2, MEDIAGATE_VERDICT_DENY);
 	expect_verdict(kfd, 3, MEDIAGATE_VERDICT_DENY);
 	/* the blocked stick-that-types was never probed: the media rule lets its
 	 * storage in read-only to look (HID stays denied) */
 	expect_verdict(kfd, 4, MEDIAGATE_VERDICT_READONLY);
 	expect_verdict(kfd, 8, MEDIAGATE_VERDICT_DENY);
-	assert_int_equal(recv_msg(kfd, 100).op, 0);	/* 6 untracked; 5 gone */
+	assert_int_equal(recv_msg(kfd, 100).op, 0); /* 6 untracked; 5 gone */
 
 	/* tamper report */
 	make_hold(&ev, 4, "2-1.7", "TYPER", composite, 2);
@@ -348,22 +350,25 @@ static void test_loop_verdict_paths(void **state)
 					    "interfaces=\"0:readonly\""),
 			 1);
 	assert_int_equal(count_lines(audit, "handle=1 "), 3);
-	assert_int_equal(count_lines(audit, "stage=media verdict=allow interfaces=\"0:allow\""),
-			 1);
-	assert_int_equal(count_lines(audit, "media=luks2 fstype=\"\" label=\"\" uuid=\"" UUID "\" "
-					    "cipher=\"aes-xts-plain64\" key_bits=512 registered=yes "
-					    "medium=\"USB-0042\""),
+	assert_int_equal(count_lines(audit, "stage=media verdict=allow interfaces=\"0:allow\""), 1);
+	assert_int_equal(count_lines(audit,
+				     "media=luks2 fstype=\"\" label=\"\" uuid=\"" UUID "\" "
+				     "cipher=\"aes-xts-plain64\" key_bits=512 registered=yes "
+				     "medium=\"USB-0042\""),
 			 2);
-	assert_int_equal(count_lines(audit, "handle=2 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
-					    "stage=media verdict=readonly"),
+	assert_int_equal(count_lines(audit,
+				     "handle=2 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
+				     "stage=media verdict=readonly"),
 			 1);
-	assert_int_equal(count_lines(audit, "handle=3 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
-					    "stage=media verdict=readonly interfaces=\"0:readonly\" "
-					    "rule=\""),
+	assert_int_equal(count_lines(audit,
+				     "handle=3 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
+				     "stage=media verdict=readonly interfaces=\"0:readonly\" "
+				     "rule=\""),
 			 1);
 	assert_int_equal(count_lines(audit, "media=plain fstype=\"vfat\" label=\"PLAIN\""), 2);
-	assert_int_equal(count_lines(audit, "handle=4 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
-					    "stage=hold verdict=block interfaces=\"0:block 1:block\""),
+	assert_int_equal(count_lines(audit,
+				     "handle=4 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
+				     "stage=hold verdict=block interfaces=\"0:block 1:block\""),
 			 1);
 	{
 		char needle[400];
@@ -384,9 +389,10 @@ static void test_loop_verdict_paths(void **state)
 	assert_int_equal(count_lines(audit, "event=reload result=failed"), 1);
 	assert_int_equal(count_lines(audit, "event=reload result=ok"), 1);
 	assert_int_equal(count_lines(audit, "stage=reload"), 5);
-	assert_int_equal(count_lines(audit, "handle=4 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
-					    "stage=reload verdict=readonly "
-					    "interfaces=\"0:readonly 1:block\""),
+	assert_int_equal(count_lines(audit,
+				     "handle=4 manufacturer=\"SanDisk\" product=\"Ultra Fit\" "
+				     "stage=reload verdict=readonly "
+				     "interfaces=\"0:readonly 1:block\""),
 			 1);
 	assert_int_equal(count_lines(audit, "event=tamper dev=\"2-1.7\" id=0781:5583 "
 					    "serial=\"TYPER\" handle=4 driver=\"usb-storage\" "
@@ -430,10 +436,14 @@ static int fake_resolve(const char *source, char *ret, size_t sz, void *userdata
 /* Mounts of a stick's filesystem: exactly one line and one row each. */
 static void test_loop_mounts(void **state)
 {
-	static const uint8_t storage[] = { 8 };
-	struct loop_config cfg = { .policy_path = policy_path, .dev_path = sock_path,
-				   .db_path = db_path, .check_owner = false, .watch_mounts = true,
-				   .resolve = fake_resolve, .control_path = "" };
+	static const uint8_t storage[] = {8};
+	struct loop_config cfg = {.policy_path = policy_path,
+				  .dev_path = sock_path,
+				  .db_path = db_path,
+				  .check_owner = false,
+				  .watch_mounts = true,
+				  .resolve = fake_resolve,
+				  .control_path = ""};
 	char mi[160], table[600], expect[800], *audit;
 	struct mediagate_event ev;
 	struct loop *l = NULL;
@@ -524,7 +534,7 @@ static void wait_output(int fd, char *acc, size_t sz, const char *needle)
 	size_t len = strlen(acc);
 
 	for (int i = 0; i < 200 && !strstr(acc, needle); i++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
 		if (poll(&p, 1, 50) != 1)
@@ -542,7 +552,7 @@ static void wait_output(int fd, char *acc, size_t sz, const char *needle)
 
 static void test_daemon_binary(void **state)
 {
-	static const uint8_t storage[] = { 8 };
+	static const uint8_t storage[] = {8};
 	static char out[65536];
 	char bin[PATH_MAX + 32], ctl_path[128], err[256], *body;
 	size_t body_len;
@@ -620,9 +630,9 @@ static void test_daemon_binary(void **state)
 			if (setgid(65534) < 0 || setuid(65534) < 0)
 				_exit(3);
 			_exit(control_request(ctl_path, "allow 3-2", stdout, err, sizeof(err)) ==
-					      -EPERM ?
-				      0 :
-				      1);
+					      -EPERM
+				      ? 0
+				      : 1);
 		}
 		assert_int_equal(waitpid(c, &st, 0), c);
 		assert_true(WIFEXITED(st));
@@ -644,7 +654,8 @@ static void test_daemon_binary(void **state)
 	wait_output(pipefd[0], out, sizeof(out), "stage=expire verdict=readonly");
 
 	/* ... and it survives a re-plug of the same stick within its window */
-	assert_int_equal(control_request(ctl_path, "allow 3-2 --for 1m", stdout, err, sizeof(err)), 0);
+	assert_int_equal(control_request(ctl_path, "allow 3-2 --for 1m", stdout, err, sizeof(err)),
+			 0);
 	expect_verdict(kfd, 21, MEDIAGATE_VERDICT_ALLOW);
 	make_hold(&ev, 21, "3-2", "X\nevent=verdict verdict=allow \"\x1b[2J", storage, 1);
 	ev.type = MEDIAGATE_EV_REMOVED;
@@ -696,8 +707,11 @@ static void test_daemon_binary(void **state)
  * reconnects and replays). */
 static void test_daemon_kernel_gone(void **state)
 {
-	struct loop_config cfg = { .policy_path = policy_path, .dev_path = sock_path,
-				   .db_path = "", .check_owner = false, .control_path = "" };
+	struct loop_config cfg = {.policy_path = policy_path,
+				  .dev_path = sock_path,
+				  .db_path = "",
+				  .check_owner = false,
+				  .control_path = ""};
 	struct loop *l = NULL;
 	int lfd, kfd, r = 0;
 

@@ -15,12 +15,11 @@
 
 #define UUID "3f0c2f8e-8d1a-4c1b-9a53-0c6f3e0d4b11"
 
-static const char policy_text[] =
-	"set encryption luks2 cipher aes-xts-plain64 min-key-bits 512\n"
-	"block    storage with-interface { hid }\n"
-	"allow    storage media registered\n"
-	"readonly storage\n"
-	"allow    any\n";
+static const char policy_text[] = "set encryption luks2 cipher aes-xts-plain64 min-key-bits 512\n"
+				  "block    storage with-interface { hid }\n"
+				  "allow    storage media registered\n"
+				  "readonly storage\n"
+				  "allow    any\n";
 
 static const char registry_text[] =
 	"medium USB-0042 luks2 " UUID " usb 0781:5583 serial \"4C530001\" owner \"Taro\" "
@@ -34,7 +33,7 @@ struct fixture {
 static int setup(void **state)
 {
 	static struct fixture f;
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 
 	if (policy_parse_buffer("t.conf", policy_text, sizeof(policy_text) - 1, &f.p, &d) < 0 ||
 	    registry_parse_buffer("registry", registry_text, sizeof(registry_text) - 1, &f.reg,
@@ -99,7 +98,7 @@ static void luks_media(struct media_info *m)
 static void test_stick_needs_media_then_registered(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t cls[] = { 8 };
+	static const uint8_t cls[] = {8};
 	struct mediagate_event ev;
 	struct ident_device d;
 	struct media_info m;
@@ -136,7 +135,7 @@ static void test_stick_needs_media_then_registered(void **state)
 static void test_unregistered_luks_stays_readonly(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t cls[] = { 8 };
+	static const uint8_t cls[] = {8};
 	struct mediagate_event ev;
 	struct ident_device d;
 	struct media_info m;
@@ -159,7 +158,7 @@ static void test_unregistered_luks_stays_readonly(void **state)
 static void test_copied_header_not_registered(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t cls[] = { 8 };
+	static const uint8_t cls[] = {8};
 	struct mediagate_event ev;
 	struct ident_device d;
 	struct media_info m;
@@ -171,7 +170,7 @@ static void test_copied_header_not_registered(void **state)
 	assert_int_equal(decide_hold(f->p, f->reg, &ev, &d, &m, &v), 0);
 	assert_int_equal(v.verdict, MEDIAGATE_VERDICT_READONLY);
 	assert_false(v.media.registered);
-	assert_string_equal(v.medium_id, "USB-0042");	/* found, but it does not match */
+	assert_string_equal(v.medium_id, "USB-0042"); /* found, but it does not match */
 	assert_non_null(strstr(v.registry_why, "serial"));
 
 	/* re-formatted as plain: never registered */
@@ -194,7 +193,7 @@ static void test_copied_header_not_registered(void **state)
 static void test_stick_that_types_is_blocked(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t cls[] = { 8, 3 };
+	static const uint8_t cls[] = {8, 3};
 	struct mediagate_event ev;
 	struct ident_device d;
 	struct decide_verdict v;
@@ -212,7 +211,7 @@ static void test_stick_that_types_is_blocked(void **state)
 static void test_keyboard_allowed(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t cls[] = { 3 };
+	static const uint8_t cls[] = {3};
 	struct mediagate_event ev;
 	struct ident_device d;
 	struct decide_verdict v;
@@ -230,9 +229,9 @@ static void test_keyboard_allowed(void **state)
 static void test_readonly_composite_mapping(void **state)
 {
 	static const char text[] = "readonly storage\n";
-	static const uint8_t cls[] = { 8, 2, 10, 8 };
+	static const uint8_t cls[] = {8, 2, 10, 8};
 	struct policy *p = NULL;
-	struct diag_list dl = { 0 };
+	struct diag_list dl = {0};
 	struct mediagate_event ev;
 	struct ident_device d;
 	struct decide_verdict v;
@@ -272,10 +271,10 @@ static void test_readonly_composite_mapping(void **state)
 static void test_bad_records(void **state)
 {
 	struct fixture *f = *state;
-	static const uint8_t cls[] = { 8 };
+	static const uint8_t cls[] = {8};
 	struct mediagate_event ev;
 	struct ident_device d;
-	struct decide_verdict v = { .handle = 77 };
+	struct decide_verdict v = {.handle = 77};
 
 	make_hold(&ev, &d, 18, cls, 1);
 	ev.type = MEDIAGATE_EV_REMOVED;
@@ -305,7 +304,7 @@ static void test_pending_table(void **state)
 	assert_int_equal(decide_pending_add(&t, &p), -ENOSPC);
 	p.handle = 105;
 	strcpy(p.dev.name, "3-3");
-	assert_int_equal(decide_pending_add(&t, &p), 0);	/* replace */
+	assert_int_equal(decide_pending_add(&t, &p), 0); /* replace */
 	assert_int_equal(t.n, DECIDE_MAX_PENDING);
 	assert_non_null(decide_pending_by_name(&t, "3-3"));
 	assert_null(decide_pending_by_name(&t, "1-5"));

@@ -77,14 +77,18 @@ static void test_upsert_and_events(void **state)
 {
 	struct inv *inv = NULL;
 	struct ident_device d;
-	struct media_info m = { .kind = MEDIA_LUKS, .luks_version = 2, .registered = true };
+	struct media_info m = {.kind = MEDIA_LUKS, .luks_version = 2, .registered = true};
 	struct inv_medium row;
 	int64_t n;
-	struct inv_sighting s = { .time = 1000, .type = "verdict", .dev = &d, .verdict = "readonly",
-				  .host = "pc1", .line = "event=verdict ..." };
+	struct inv_sighting s = {.time = 1000,
+				 .type = "verdict",
+				 .dev = &d,
+				 .verdict = "readonly",
+				 .host = "pc1",
+				 .line = "event=verdict ..."};
 
 	(void)state;
-	make_dev(&d, "4C53\n0001");	/* raw bytes stored as they are */
+	make_dev(&d, "4C53\n0001"); /* raw bytes stored as they are */
 	strcpy(m.luks_uuid, "3f0c2f8e-8d1a-4c1b-9a53-0c6f3e0d4b11");
 	assert_int_equal(inv_open(path, 0, &inv), 0);
 	assert_int_equal(inv_record(inv, &s), 0);
@@ -102,7 +106,7 @@ static void test_upsert_and_events(void **state)
 	s.mount = true;
 	s.line = "event=mount ...";
 	assert_int_equal(inv_record(inv, &s), 0);
-	s.time = 900;	/* a late, older record never moves last_seen back */
+	s.time = 900; /* a late, older record never moves last_seen back */
 	s.type = "unmount";
 	s.mount = false;
 	s.host = "pc2";
@@ -162,28 +166,29 @@ static void test_migration_from_v1(void **state)
 	struct inv *inv = NULL;
 	struct inv_medium row;
 	struct ident_device d;
-	struct inv_sighting s = { .time = 50, .type = "verdict", .dev = &d, .verdict = "block" };
+	struct inv_sighting s = {.time = 50, .type = "verdict", .dev = &d, .verdict = "block"};
 	sqlite3 *db;
 	int64_t n;
 
 	(void)state;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(
-		sqlite3_exec(db,
-			     "CREATE TABLE media (id INTEGER PRIMARY KEY, vid INTEGER NOT NULL,"
-			     " pid INTEGER NOT NULL, serial TEXT NOT NULL, manufacturer TEXT,"
-			     " product TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
-			     " last_host TEXT, last_user TEXT, mount_count INTEGER NOT NULL DEFAULT 0,"
-			     " last_verdict TEXT, UNIQUE (vid, pid, serial));"
-			     "CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-			     " time INTEGER NOT NULL, type TEXT NOT NULL,"
-			     " medium INTEGER REFERENCES media(id), host TEXT, line TEXT NOT NULL);"
-			     "INSERT INTO media VALUES (1, 1921, 21891, 'OLD1', 'SanDisk', 'Cruzer',"
-			     " 10, 20, 'pc9', 'hana', 3, 'readonly');"
-			     "INSERT INTO events (time, type, medium, host, line)"
-			     " VALUES (20, 'mount', 1, 'pc9', 'event=mount');"
-			     "PRAGMA user_version = 1;",
-			     NULL, NULL, NULL),
+		sqlite3_exec(
+			db,
+			"CREATE TABLE media (id INTEGER PRIMARY KEY, vid INTEGER NOT NULL,"
+			" pid INTEGER NOT NULL, serial TEXT NOT NULL, manufacturer TEXT,"
+			" product TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+			" last_host TEXT, last_user TEXT, mount_count INTEGER NOT NULL DEFAULT 0,"
+			" last_verdict TEXT, UNIQUE (vid, pid, serial));"
+			"CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+			" time INTEGER NOT NULL, type TEXT NOT NULL,"
+			" medium INTEGER REFERENCES media(id), host TEXT, line TEXT NOT NULL);"
+			"INSERT INTO media VALUES (1, 1921, 21891, 'OLD1', 'SanDisk', 'Cruzer',"
+			" 10, 20, 'pc9', 'hana', 3, 'readonly');"
+			"INSERT INTO events (time, type, medium, host, line)"
+			" VALUES (20, 'mount', 1, 'pc9', 'event=mount');"
+			"PRAGMA user_version = 1;",
+			NULL, NULL, NULL),
 		SQLITE_OK);
 	sqlite3_close(db);
 
@@ -213,8 +218,7 @@ static void test_refuses_newer(void **state)
 
 	(void)state;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(inv_open(path, 0, &inv), -EPROTONOSUPPORT);
 	assert_null(inv);
@@ -242,9 +246,14 @@ static void __attribute__((noreturn)) writer(int iter)
 	if (inv_open(path, 0, &inv) < 0)
 		_exit(2);
 	for (unsigned int i = 0;; i++) {
-		struct inv_sighting s = { .time = i, .type = i % 3 ? "verdict" : "mount",
-					  .dev = &d, .verdict = "allow", .host = "pc",
-					  .user = "u", .mount = i % 3 == 0, .line = line };
+		struct inv_sighting s = {.time = i,
+					 .type = i % 3 ? "verdict" : "mount",
+					 .dev = &d,
+					 .verdict = "allow",
+					 .host = "pc",
+					 .user = "u",
+					 .mount = i % 3 == 0,
+					 .line = line};
 
 		snprintf(serial, sizeof(serial), "S%u", (i * 7 + (unsigned int)iter) % 50);
 		make_dev(&d, serial);
@@ -266,7 +275,7 @@ static void test_kill9_crash_safety(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int iter = 0; iter < 30; iter++) {
 		struct inv *inv = NULL;
-		struct timespec ts = { 0, (long)(rand() % 40000) * 1000 + 2000000 };
+		struct timespec ts = {0, (long)(rand() % 40000) * 1000 + 2000000};
 		int64_t n = -1, mounts = 0;
 		int status;
 		pid_t pid;
@@ -295,9 +304,11 @@ static void test_kill9_crash_safety(void **state)
 			sqlite3_stmt *st;
 
 			assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-			assert_int_equal(sqlite3_prepare_v2(db, "SELECT coalesce(sum(mount_count),0) FROM media",
-							    -1, &st, NULL),
-					 SQLITE_OK);
+			assert_int_equal(
+				sqlite3_prepare_v2(db,
+						   "SELECT coalesce(sum(mount_count),0) FROM media",
+						   -1, &st, NULL),
+				SQLITE_OK);
 			assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 			assert_int_equal(sqlite3_column_int64(st, 0), mounts);
 			sqlite3_finalize(st);

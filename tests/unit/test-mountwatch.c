@@ -25,10 +25,11 @@ static void test_usb_name(void **state)
 					     n, sizeof(n)),
 			 0);
 	assert_string_equal(n, "2-1.4");
-	assert_int_equal(mountwatch_usb_name("/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/"
-					     "host0/target0:0:0/0:0:0:0/block/sda",
-					     n, sizeof(n)),
-			 0);
+	assert_int_equal(
+		mountwatch_usb_name("/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/"
+				    "host0/target0:0:0/0:0:0:0/block/sda",
+				    n, sizeof(n)),
+		0);
 	assert_string_equal(n, "1-2");
 	assert_int_equal(mountwatch_usb_name("/sys/devices/virtual/block/loop0", n, sizeof(n)),
 			 -ENOENT);
@@ -37,7 +38,7 @@ static void test_usb_name(void **state)
 					     n, sizeof(n)),
 			 -ENOENT);
 	assert_int_equal(mountwatch_usb_name("/x/1-/1-.2/-1/1-1./a1-1", n, sizeof(n)), -ENOENT);
-	assert_int_equal(mountwatch_usb_name("/x/3-1.2.10/", n, 4), -ENOENT);	/* too small */
+	assert_int_equal(mountwatch_usb_name("/x/3-1.2.10/", n, 4), -ENOENT); /* too small */
 }
 
 static void test_user_from_path(void **state)
@@ -61,9 +62,9 @@ static char info[64];
 static int fake_resolve(const char *source, char *ret, size_t sz, void *userdata)
 {
 	static const char *const map[][2] = {
-		{ "/dev/sdb1", "2-1.4" },
-		{ "/dev/sdc1", "2-1.5" },
-		{ "/dev/mapper/luks-1", "2-1.6" },
+		{"/dev/sdb1", "2-1.4"},
+		{"/dev/sdc1", "2-1.5"},
+		{"/dev/mapper/luks-1", "2-1.6"},
 	};
 
 	(void)userdata;
@@ -103,7 +104,7 @@ static void on_event(struct mountwatch_mount *m, bool unmount, void *userdata)
 static void test_diff(void **state)
 {
 	struct mountwatch *mw = NULL;
-	struct seen s = { 0 };
+	struct seen s = {0};
 	int fd;
 
 	(void)state;

@@ -43,8 +43,8 @@ static const char *img(const char *name)
 	return p;
 }
 
-#define LUKSFMT                                                                            \
-	"cryptsetup luksFormat --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 " \
+#define LUKSFMT                                                                                    \
+	"cryptsetup luksFormat --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "         \
 	"--key-file key "
 
 static int group_setup(void **state)
@@ -140,11 +140,11 @@ static void test_luks1(void **state)
 
 static void test_corrupt_luks(void **state)
 {
-	struct media_info m = { .kind = MEDIA_UNKNOWN };
+	struct media_info m = {.kind = MEDIA_UNKNOWN};
 
 	(void)state;
 	assert_int_equal(probe_path(img("corrupt.img"), &m), -EBADMSG);
-	assert_int_equal(m.kind, MEDIA_UNKNOWN);	/* untouched */
+	assert_int_equal(m.kind, MEDIA_UNKNOWN); /* untouched */
 }
 
 /* The probe never writes: a damaged primary header is read from the
@@ -207,11 +207,15 @@ static void test_missing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_luks2),	  cmocka_unit_test(test_luks2_org_token),
-		cmocka_unit_test(test_luks1),	  cmocka_unit_test(test_corrupt_luks),
+		cmocka_unit_test(test_luks2),
+		cmocka_unit_test(test_luks2_org_token),
+		cmocka_unit_test(test_luks1),
+		cmocka_unit_test(test_corrupt_luks),
 		cmocka_unit_test(test_no_write_on_repairable_header),
-		cmocka_unit_test(test_vfat),	  cmocka_unit_test(test_blank),
-		cmocka_unit_test(test_partitioned), cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_vfat),
+		cmocka_unit_test(test_blank),
+		cmocka_unit_test(test_partitioned),
+		cmocka_unit_test(test_missing),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
