@@ -261,7 +261,7 @@ ro_checks() {
 	if [[ -n $sha ]]; then
 		expect "$t-read-checksum" "$(dd if=/dev/$d bs=1M 2>/dev/null | sha256sum | cut -d' ' -f1)" "$sha"
 	fi
-	check "$t-sg-read10-passes" timeout 30 sg_raw -r 512 "/dev/$d" 28 00 00 00 00 00 00 00 01 00
+	check "$t-sg-read10-passes" timeout 30 sg_raw -R -r 512 "/dev/$d" 28 00 00 00 00 00 00 00 01 00
 	check_fails "$t-dd-write-fails" dd if=/dev/zero of=/dev/$d bs=4096 count=1 oflag=direct conv=fsync
 	udevadm settle --timeout=10
 	check_fails "$t-mkfs-fails" mkfs.ext4 -q -F /dev/$d

@@ -18,6 +18,7 @@ mgtest=${MGTEST:-}
 
 st=$(mktemp -d "${TMPDIR:-/tmp}/mg-initrd.XXXXXX")
 trap 'rm -rf "$st"' EXIT
+chmod 755 "$st"
 mkdir -p "$st"/{bin,sbin,dev,proc,sys,run,tmp,mnt,results,etc,root,lib/modules,mg}
 ln -s lib "$st/lib64"
 ln -s ../bin "$st/sbin/bin"

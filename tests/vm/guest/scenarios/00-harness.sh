@@ -21,7 +21,7 @@ scenario() {
 			sg=$(sg_of "$disk")
 			check plain-sg-write10-passes timeout 30 sg_raw -s 512 -i /tmp/zero512 /dev/$sg 2a 00 00 00 08 00 00 00 01 00
 			check plain-sgio-on-sd-write10-passes timeout 30 sg_raw -R -s 512 -i /tmp/zero512 /dev/$disk 2a 00 00 00 08 00 00 00 01 00
-			check plain-sg-read10-passes timeout 30 sg_raw -r 512 /dev/$disk 28 00 00 00 00 00 00 00 01 00
+			check plain-sg-read10-passes timeout 30 sg_raw -R -r 512 /dev/$disk 28 00 00 00 00 00 00 00 01 00
 			mkdir -p /mnt/h0
 			if check plain-mount mount /dev/$disk /mnt/h0; then
 				expect plain-mount-rw "$(awk -v d=/dev/$disk '$1 == d { split($4, o, ","); print o[1] }' /proc/mounts)" rw

@@ -11,6 +11,7 @@ scenario() {
 	info "/dev/mediagate mode $mode"
 	mgtest nonroot >"$RUN/probe.out" 2>&1
 	chmod 666 /dev/mediagate
+	expect node-made-world-writable "$(stat -c %a /dev/mediagate)" 666
 	mgtest nonroot | sed 's/^PROBE /PROBE world-writable-node:/' >>"$RUN/probe.out" 2>&1
 	chmod "$mode" /dev/mediagate
 	mgtest probe >>"$RUN/probe.out" 2>&1
