@@ -109,7 +109,13 @@ struct mediagate_intf_desc {
  * @manufacturer: iManufacturer string, as @serial
  *
  * Records are read whole: a read() buffer smaller than one record gets
- * -EINVAL; a larger one gets as many whole records as fit.
+ * -EINVAL; a larger one gets as many whole records as fit. The queue is
+ * bounded (module parameter queue_len) and outlives the reader: records
+ * queued while no daemon had the device open (TAMPER, REMOVED, ...) are
+ * read first after a reconnect, so @seq has no gaps across reconnects;
+ * a reconnecting daemon still calls REPLAY for the current holds. When the
+ * queue is full, one OVERFLOW record takes the last slot and later records
+ * are dropped unnumbered until it has been read.
  */
 struct mediagate_event {
 	__u32 size;
