@@ -550,6 +550,8 @@ static void wait_output(int fd, char *acc, size_t sz, const char *needle)
 	assert_non_null(strstr(acc, needle));
 }
 
+static FILE *devnull;
+
 static void test_daemon_binary(void **state)
 {
 	static const uint8_t storage[] = {8};
@@ -562,6 +564,8 @@ static void test_daemon_binary(void **state)
 	pid_t pid;
 
 	(void)state;
+	devnull = fopen("/dev/null", "w");
+	assert_non_null(devnull);
 	daemon_binary(bin, sizeof(bin));
 	path_in(ctl_path, "control");
 	write_policy(base_rules);
@@ -609,12 +613,12 @@ static void test_daemon_binary(void **state)
 	assert_non_null(strstr(body, " verdict=readonly interfaces=\"0:readonly\" "
 				     "waiting_media=yes manual=no\n"));
 	free(body);
-	assert_int_equal(control_request(ctl_path, "allow 9-9", stdout, err, sizeof(err)),
+	assert_int_equal(control_request(ctl_path, "allow 9-9", devnull, err, sizeof(err)),
 			 -EREMOTEIO);
 	assert_string_equal(err, "no such device");
-	assert_int_equal(control_request(ctl_path, "allow 3-2 --for 1y", stdout, err, sizeof(err)),
+	assert_int_equal(control_request(ctl_path, "allow 3-2 --for 1y", devnull, err, sizeof(err)),
 			 -EREMOTEIO);
-	assert_int_equal(control_request(ctl_path, "frob", stdout, err, sizeof(err)), -EREMOTEIO);
+	assert_int_equal(control_request(ctl_path, "frob", devnull, err, sizeof(err)), -EREMOTEIO);
 
 	/* anyone else is refused before the daemon reads a byte: the socket is
 	 * 0660 root:mediagate, so open it up to reach the credential check */
@@ -629,7 +633,7 @@ static void test_daemon_binary(void **state)
 		if (c == 0) {
 			if (setgid(65534) < 0 || setuid(65534) < 0)
 				_exit(3);
-			_exit(control_request(ctl_path, "allow 3-2", stdout, err, sizeof(err)) ==
+			_exit(control_request(ctl_path, "allow 3-2", devnull, err, sizeof(err)) ==
 					      -EPERM
 				      ? 0
 				      : 1);
@@ -654,7 +658,7 @@ static void test_daemon_binary(void **state)
 	wait_output(pipefd[0], out, sizeof(out), "stage=expire verdict=readonly");
 
 	/* ... and it survives a re-plug of the same stick within its window */
-	assert_int_equal(control_request(ctl_path, "allow 3-2 --for 1m", stdout, err, sizeof(err)),
+	assert_int_equal(control_request(ctl_path, "allow 3-2 --for 1m", devnull, err, sizeof(err)),
 			 0);
 	expect_verdict(kfd, 21, MEDIAGATE_VERDICT_ALLOW);
 	make_hold(&ev, 21, "3-2", "X\nevent=verdict verdict=allow \"\x1b[2J", storage, 1);
@@ -668,7 +672,7 @@ static void test_daemon_binary(void **state)
 				    "stage=hold verdict=allow interfaces=\"0:allow\" "
 				    "rule=\"manual\""));
 	/* block until unplugged replaces it */
-	assert_int_equal(control_request(ctl_path, "block 3-2", stdout, err, sizeof(err)), 0);
+	assert_int_equal(control_request(ctl_path, "block 3-2", devnull, err, sizeof(err)), 0);
 	expect_verdict(kfd, 22, MEDIAGATE_VERDICT_DENY);
 	bf = open_memstream(&body, &body_len);
 	assert_int_equal(control_request(ctl_path, "inventory", bf, err, sizeof(err)), 0);
@@ -692,7 +696,7 @@ static void test_daemon_binary(void **state)
 	wait_output(pipefd[0], out, sizeof(out), "event=reload result=ok");
 	/* 22 is blocked by hand already: nothing changes for it */
 	assert_int_equal(recv_msg(kfd, 300).op, 0);
-	assert_int_equal(control_request(ctl_path, "reload", stdout, err, sizeof(err)), 0);
+	assert_int_equal(control_request(ctl_path, "reload", devnull, err, sizeof(err)), 0);
 
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -701,6 +705,7 @@ static void test_daemon_binary(void **state)
 	close(pipefd[0]);
 	close(kfd);
 	close(lfd);
+	fclose(devnull);
 }
 
 /* The fake kernel going away is fatal (systemd restarts the daemon, which
