@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <grp.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -881,6 +883,24 @@ bool loop_stopped(const struct loop *l)
 	return l->stop;
 }
 
+/* Create the directory holding @path (one level, mode 0750) if missing:
+ * systemd's StateDirectory/RuntimeDirectory do it under the service, this
+ * is for -d runs. */
+static void make_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return;
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		log_debug("mkdir %s: %s", dir, strerror(errno));
+}
+
 static int watch(struct loop *l, int fd, enum loop_source src)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = src};
@@ -936,6 +956,7 @@ static int open_sources(struct loop *l, const struct loop_config *cfg)
 		struct group *g = getgrnam(cfg->control_group ? cfg->control_group : CONTROL_GROUP);
 
 		l->ctl_gid = g ? g->gr_gid : (gid_t)-1;
+		make_parent(cfg->control_path ? cfg->control_path : CONTROL_DEFAULT_PATH);
 		r = control_new(cfg->control_path, l->ctl_gid, &l->ctl);
 		if (r < 0)
 			return log_errno(r, "control socket");
@@ -979,6 +1000,7 @@ int loop_new(const struct loop_config *cfg, struct loop **ret_loop)
 		goto fail;
 	}
 	if (l->db_path[0]) {
+		make_parent(l->db_path);
 		r = inv_open(l->db_path, 0, &l->inv);
 		if (r < 0) {
 			/* the ledger is not worth failing open: decide without it */

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <blkid.h>
 #include <json-c/json.h>
@@ -240,6 +241,47 @@ static int probe_superblocks(blkid_probe pr, const char *path, bool whole, struc
 	return 0;
 }
 
+/*
+ * The device node of partition @partno of block disk @disk_devt, found
+ * through sysfs (the partition's "partition" number and uevent DEVNAME).
+ * Partitions of sd disks follow their disk's minor; check, don't assume.
+ */
+static int partition_node(dev_t disk_devt, int partno, char *ret, size_t sz)
+{
+	char path[128], line[128];
+	FILE *f;
+	int n = -1;
+	bool found = false;
+
+	if (partno <= 0 || partno > PROBE_MAX_PARTS)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", major(disk_devt),
+		 minor(disk_devt) + (unsigned int)partno);
+	f = fopen(path, "re");
+	if (!f)
+		return -ENOENT;
+	if (fscanf(f, "%d", &n) != 1)
+		n = -1;
+	fclose(f);
+	if (n != partno)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", major(disk_devt),
+		 minor(disk_devt) + (unsigned int)partno);
+	f = fopen(path, "re");
+	if (!f)
+		return -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "DEVNAME=", 8) && !strchr(line + 8, '/') && line[8]) {
+			snprintf(ret, sz, "/dev/%s", line + 8);
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
 /* Combine: plain beats LUKS beats none (see probe.h). */
 static void combine(struct media_info *acc, const struct media_info *part)
 {
@@ -254,10 +296,13 @@ static int probe_partitions(const char *path, struct media_info *acc)
 	_cleanup_(blkid_free_probep) blkid_probe pr = NULL;
 	_cleanup_close_ int fd = -1;
 	blkid_partlist pl;
+	struct stat st;
 	int n, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
 		return -errno;
 	pr = blkid_new_probe();
 	if (!pr || blkid_probe_set_device(pr, fd, 0, 0) < 0)
@@ -287,6 +332,17 @@ static int probe_partitions(const char *path, struct media_info *acc)
 		r = probe_superblocks(pp, NULL, false, &m, &pt);
 		if (r < 0)
 			return r;
+		/* LUKS in a partition of a real disk: libcryptsetup reads it
+		 * through the partition's node (cipher, key size, token) */
+		if (m.kind == MEDIA_LUKS && S_ISBLK(st.st_mode)) {
+			char node[160];
+			struct media_info lm = m;
+
+			if (partition_node(st.st_rdev, blkid_partition_get_partno(par), node,
+					   sizeof(node)) == 0 &&
+			    probe_luks(node, &lm) == 0)
+				m = lm;
+		}
 		combine(acc, &m);
 	}
 	return 0;
