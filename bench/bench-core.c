@@ -337,9 +337,10 @@ static struct policy *bench_policy_load(const char *path, const char *buf, size_
 	return p;
 }
 
-static struct registry *bench_registry_load(const char *path, unsigned int n)
+static struct registry *bench_registry_load(const char *path, const char *buf, size_t len,
+					    unsigned int n)
 {
-	uint64_t t[3];
+	uint64_t t[3], tb[3];
 	struct registry *reg = NULL;
 
 	for (int k = 0; k < 3; k++) {
@@ -357,10 +358,18 @@ static struct registry *bench_registry_load(const char *path, unsigned int n)
 		if (reg)
 			registry_free(reg);
 		reg = q;
+		t0 = now_ns();
+		r = registry_parse_buffer(path, buf, len, &q, &diags);
+		tb[k] = now_ns() - t0;
+		if (r < 0)
+			die_diags("registry_parse_buffer", r, &diags);
+		registry_free(q);
 	}
-	printf("  load from file (registry_load)          median %8.2f ms  min %8.2f ms"
+	printf("  load from file (registry_load)            median %6.2f ms  min %8.2f ms"
 	       "   (%.2f us per medium)\n",
 	       ms(pct(t, 3, 0.5)), ms(pct(t, 3, 0)), (double)pct(t, 3, 0) / 1e3 / n);
+	printf("  parse from memory (registry_parse_buffer) median %6.2f ms  min %8.2f ms\n",
+	       ms(pct(tb, 3, 0.5)), ms(pct(tb, 3, 0)));
 	return reg;
 }
 
@@ -430,8 +439,7 @@ static void bench_decisions(const struct policy *p, const struct registry *reg,
 	catchall.dev.n_intf = 1;
 	catchall.media.kind = MEDIA_NONE;
 	catchall.rule = n_rules - 2;
-	snprintf(label, sizeof(label), "worst, unknown stick: catch-all rule %u of %u",
-		 n_rules - 1, n_rules);
+	snprintf(label, sizeof(label), "worst: catch-all, rule %u of %u", n_rules - 1, n_rules);
 	bench_decide(label, p, NULL, &catchall, 1, lines, n, false, t);
 
 	snprintf(label, sizeof(label), "spread: rule uniform over 1..%u", n_spec);
@@ -459,7 +467,7 @@ static void bench_lookups(unsigned int max_media, unsigned int n_rules)
 		abort();
 	printf("registry lookup (%d timed lookups per column; timer included)\n", N_LOOKUPS);
 	printf("  %8s  %17s  %17s  %17s  %12s\n", "entries", "uuid hit p50/p99",
-	       "uuid miss p50/p99", "id hit p50/p99", "hit mean");
+	       "uuid miss p50/p99", "id hit p50/p99", "hit mean*");
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		unsigned int n = sizes[s];
 		struct diag_list diags = {0};
@@ -490,10 +498,14 @@ static void bench_lookups(unsigned int max_media, unsigned int n_rules)
 		}
 		h50 = pct(t, N_LOOKUPS, 0.5);
 		h99 = pct(t, N_LOOKUPS, 0.99);
-		t0 = now_ns();
-		for (size_t k = 0; k < N_LOOKUPS; k++)
-			missing += !registry_find_uuid(reg, keys[k]);
-		total = now_ns() - t0;
+		total = UINT64_MAX;
+		for (int b = 0; b < 3; b++) {	/* best of 3: a preemption spoils one batch */
+			t0 = now_ns();
+			for (size_t k = 0; k < N_LOOKUPS; k++)
+				missing += !registry_find_uuid(reg, keys[k]);
+			t0 = now_ns() - t0;
+			total = t0 < total ? t0 : total;
+		}
 		for (size_t k = 0; k < N_LOOKUPS; k++) {
 			keys[k][0] = 'z';	/* never a hex digit: never enrolled */
 			t0 = now_ns();
@@ -517,6 +529,7 @@ static void bench_lookups(unsigned int max_media, unsigned int n_rules)
 			       missing, found_bad);
 		registry_free(reg);
 	}
+	printf("  * uuid hits, %d lookups under one timer, best of 3 batches\n", N_LOOKUPS);
 	free(t);
 	free(keys);
 	free(ids);
@@ -620,7 +633,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-core: writing into %s: %s\n", dir, strerror(-r));
 		return 1;
 	}
-	free(rbuf);
 
 	printf("policy: %u rules (%u lists of %u ids), %.1f KiB: %s\n", n_rules, N_LISTS,
 	       LIST_LEN, (double)plen / 1024, ppath);
@@ -629,7 +641,8 @@ int main(int argc, char **argv)
 		printf("  WARNING: policy holds %u rules, expected %u\n", policy_rule_count(p),
 		       n_rules);
 	printf("registry: %u media, %.1f MiB: %s\n", n_media, (double)rlen / (1 << 20), rpath);
-	reg = bench_registry_load(rpath, n_media);
+	reg = bench_registry_load(rpath, rbuf, rlen, n_media);
+	free(rbuf);
 
 	bench_decisions(p, reg, n_rules, lines, n_dec);
 	bench_lookups(n_media, n_rules);
