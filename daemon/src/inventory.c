@@ -187,7 +187,7 @@ int inv_open(const char *path, unsigned int flags, struct inv **ret_inv)
 	if (!ro) {
 		r = exec(inv, "PRAGMA journal_mode = WAL");
 		if (r >= 0)
-			r = exec(inv, "PRAGMA synchronous = FULL");
+			r = exec(inv, "PRAGMA synchronous = NORMAL");
 		if (r >= 0)
 			r = migrate(inv);
 	} else {

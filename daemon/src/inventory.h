@@ -9,7 +9,9 @@
  * - events: append-only (triggers refuse UPDATE and DELETE): every verdict,
  *   mount, unmount, tamper and reload, with its audit line.
  *
- * WAL journal, synchronous=FULL, every write one transaction: a kill -9 at
+ * WAL journal, synchronous=NORMAL (durable against a killed process; a
+ * power loss may lose the last commits, never corrupts), every write one
+ * transaction: a kill -9 at
  * any point leaves the last committed state. The schema version lives in
  * PRAGMA user_version; inv_open() migrates older files step by step, each
  * step in its own transaction, and refuses files newer than this build.

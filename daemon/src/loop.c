@@ -41,6 +41,8 @@ enum loop_source {
 };
 
 #define LOOP_MAX_OVERRIDES 32
+#define LOOP_BATCH 8 /* kernel records read at once */
+#define LOOP_LATENCY_RING 1024 /* last decision times kept for `status` */
 
 /* An administrator's verdict from the control socket. */
 struct override {
@@ -71,6 +73,10 @@ struct loop {
 	int timerfd;
 	struct override overrides[LOOP_MAX_OVERRIDES];
 	unsigned int n_overrides;
+	uint64_t to_record[LOOP_BATCH]; /* answered holds awaiting audit + ledger */
+	unsigned int n_to_record;
+	uint32_t lat_us[LOOP_LATENCY_RING]; /* event read -> verdict sent */
+	uint64_t lat_n;
 	struct audit_ratelimit rl;
 	struct decide_pending_table tracked; /* every decided hold still present */
 	char host[256];
@@ -292,7 +298,17 @@ static void apply_override(const struct loop *l, const struct mediagate_event *e
 			 policy_verdict_name(o->verdict), o->uid);
 }
 
-static void on_hold(struct loop *l, const struct mediagate_event *ev)
+static void note_latency(struct loop *l, uint64_t read_ns)
+{
+	uint64_t us = (now_mono_ns() - read_ns) / 1000;
+
+	l->lat_us[l->lat_n++ % LOOP_LATENCY_RING] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+/* Decide and answer a hold; its audit line and inventory row are written by
+ * the caller after the whole batch is answered (flush_records), so a burst
+ * of holds is never waiting for the ledger. */
+static void on_hold(struct loop *l, const struct mediagate_event *ev, uint64_t read_ns)
 {
 	struct decide_pending t = {0};
 	struct ident_device d;
@@ -312,16 +328,35 @@ static void on_hold(struct loop *l, const struct mediagate_event *ev)
 	apply_override(l, ev, &d, &t.first);
 	if (send_verdict(l, &d, &t.first) < 0)
 		return;
+	note_latency(l, read_ns);
 	t.handle = ev->handle;
 	t.since_ns = now_mono_ns();
 	t.ev = *ev;
 	t.dev = d;
 	r = decide_pending_add(&l->tracked, &t);
-	if (r < 0)
-		log_warn("tracking table full: handle %llu will not be re-decided",
-			 (unsigned long long)ev->handle);
-	record_verdict(l, ev, &d, &t.first, ev->flags & MEDIAGATE_EVF_REPLAY ? "replay" : "hold",
-		       NULL);
+	if (r < 0 || l->n_to_record >= LOOP_BATCH) {
+		if (r < 0)
+			log_warn("tracking table full: handle %llu will not be re-decided",
+				 (unsigned long long)ev->handle);
+		record_verdict(l, ev, &d, &t.first,
+			       ev->flags & MEDIAGATE_EVF_REPLAY ? "replay" : "hold", NULL);
+		return;
+	}
+	l->to_record[l->n_to_record++] = ev->handle;
+}
+
+static void flush_records(struct loop *l)
+{
+	for (unsigned int i = 0; i < l->n_to_record; i++) {
+		const struct decide_pending *t =
+			decide_pending_by_handle(&l->tracked, l->to_record[i]);
+
+		if (t)
+			record_verdict(l, &t->ev, &t->dev, &t->first,
+				       t->ev.flags & MEDIAGATE_EVF_REPLAY ? "replay" : "hold",
+				       NULL);
+	}
+	l->n_to_record = 0;
 }
 
 static void on_tamper(struct loop *l, const struct mediagate_event *ev)
@@ -358,7 +393,7 @@ static void on_tamper(struct loop *l, const struct mediagate_event *ev)
 	}
 }
 
-static int on_kdev_record(struct loop *l, struct mediagate_event *ev)
+static int on_kdev_record(struct loop *l, struct mediagate_event *ev, uint64_t read_ns)
 {
 	int r;
 
@@ -369,7 +404,7 @@ static int on_kdev_record(struct loop *l, struct mediagate_event *ev)
 	}
 	switch (ev->type) {
 	case MEDIAGATE_EV_HELD:
-		on_hold(l, ev);
+		on_hold(l, ev, read_ns);
 		break;
 	case MEDIAGATE_EV_TAMPER:
 		on_tamper(l, ev);
@@ -396,7 +431,8 @@ static int on_kdev_record(struct loop *l, struct mediagate_event *ev)
 
 static int on_kdev(struct loop *l, uint32_t events)
 {
-	struct mediagate_event evs[8];
+	struct mediagate_event evs[LOOP_BATCH];
+	uint64_t read_ns;
 	int n;
 
 	for (;;) {
@@ -405,8 +441,10 @@ static int on_kdev(struct loop *l, uint32_t events)
 			return log_errno(n, "reading the kernel device failed");
 		if (n == 0)
 			break;
+		read_ns = now_mono_ns();
 		for (int i = 0; i < n; i++)
-			on_kdev_record(l, &evs[i]);
+			on_kdev_record(l, &evs[i], read_ns);
+		flush_records(l);
 	}
 	if (events & (EPOLLHUP | EPOLLERR))
 		return log_errno(-ECONNRESET, "the kernel device went away");
@@ -694,6 +732,29 @@ static void list_medium(const struct inv_medium *m, void *userdata)
 		m->last_verdict[0] ? m->last_verdict : "none");
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "decisions N p50_us X p99_us Y max_us Z" over the last LOOP_LATENCY_RING. */
+static void print_latency(const struct loop *l, FILE *f)
+{
+	uint32_t v[LOOP_LATENCY_RING];
+	size_t n = l->lat_n < LOOP_LATENCY_RING ? (size_t)l->lat_n : LOOP_LATENCY_RING;
+
+	if (!n) {
+		fprintf(f, "decisions 0\n");
+		return;
+	}
+	memcpy(v, l->lat_us, n * sizeof(v[0]));
+	qsort(v, n, sizeof(v[0]), cmp_u32);
+	fprintf(f, "decisions %llu p50_us %u p99_us %u max_us %u\n", (unsigned long long)l->lat_n,
+		v[n / 2], v[(n * 99) / 100], v[n - 1]);
+}
+
 static int handle_control(struct loop *l, struct control_client *cl, const char **err)
 {
 	char *argv[6], *save = NULL, *tok;
@@ -712,6 +773,7 @@ static int handle_control(struct loop *l, struct control_client *cl, const char 
 		fprintf(cl->out, "tracked %u\n", l->tracked.n);
 		fprintf(cl->out, "overrides %u\n", l->n_overrides);
 		fprintf(cl->out, "inventory %s\n", l->inv ? l->db_path : "none");
+		print_latency(l, cl->out);
 		return 0;
 	}
 	if (!strcmp(argv[0], "list") && argc == 1) {

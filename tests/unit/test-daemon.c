@@ -605,6 +605,7 @@ static void test_daemon_binary(void **state)
 	fclose(bf);
 	assert_non_null(strstr(body, "tracked 1\n"));
 	assert_non_null(strstr(body, "registry 1 media\n"));
+	assert_non_null(strstr(body, "decisions 1 p50_us "));
 	free(body);
 	bf = open_memstream(&body, &body_len);
 	assert_int_equal(control_request(ctl_path, "list", bf, err, sizeof(err)), 0);
