@@ -42,6 +42,7 @@ enum loop_source {
 
 #define LOOP_MAX_OVERRIDES 32
 #define LOOP_BATCH 8 /* kernel records read at once */
+#define LOOP_PROBE_TIMEOUT_MS 10000 /* a medium that stalls longer keeps its verdict */
 #define LOOP_LATENCY_RING 1024 /* last decision times kept for `status` */
 
 /* An administrator's verdict from the control socket. */
@@ -489,7 +490,7 @@ int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnod
 
 		if (strcmp(t->dev.name, usb_name) || !t->first.dec.needs_media)
 			continue;
-		r = probe_path(devnode, &m);
+		r = probe_path_isolated(devnode, LOOP_PROBE_TIMEOUT_MS, 0, 0, &m);
 		if (r < 0) {
 			log_warn_errno(r, "%s: probing %s failed, stays %s",
 				       dev_tag(tag, sizeof(tag), &t->dev), devnode,
@@ -545,7 +546,7 @@ static void on_mount_event(struct mountwatch_mount *m, bool unmount, void *userd
 	if (!m->described) {
 		mount_device(l, m->usb_name, &m->dev);
 		/* the filesystem's own label and UUID, read-only like every probe */
-		if (probe_path(m->source, &mi) == 0) {
+		if (probe_path_isolated(m->source, LOOP_PROBE_TIMEOUT_MS, 0, 0, &mi) == 0) {
 			snprintf(m->label, sizeof(m->label), "%s", mi.label);
 			snprintf(m->uuid, sizeof(m->uuid), "%s",
 				 mi.kind == MEDIA_LUKS ? mi.luks_uuid : mi.fs_uuid);

@@ -7,7 +7,15 @@
 #include <unistd.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -367,6 +375,92 @@ int probe_path(const char *path, struct media_info *ret)
 			return r;
 	}
 	*ret = m;
+	return 0;
+}
+
+struct probe_reply {
+	int r;
+	struct media_info m;
+};
+
+/* Give up every capability (always allowed; root's file ownership stays). */
+static int drop_caps(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {{0}};
+
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+static void __attribute__((noreturn))
+probe_child(int fd, const char *path, unsigned int uid, unsigned int gid)
+{
+	struct probe_reply rep = {0};
+	gid_t g = gid;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_DUMPABLE, 0);
+	/* keep only the reply pipe: no kernel device, no control socket */
+	if (dup2(fd, 3) < 0)
+		_exit(2);
+	fd = 3;
+	close_range(4, ~0U, 0);
+	if (uid && (setgroups(1, &g) < 0 || setresgid(g, g, g) < 0 || setresuid(uid, uid, uid) < 0))
+		_exit(2);
+	if (drop_caps() < 0)
+		_exit(2);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	rep.r = probe_path(path, &rep.m);
+	_exit(write(fd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep) ? 0 : 3);
+}
+
+int probe_path_isolated(const char *path, int timeout_ms, unsigned int drop_to_uid,
+			unsigned int gid, struct media_info *ret)
+{
+	struct probe_reply rep;
+	struct pollfd p;
+	int pfd[2], r, status;
+	ssize_t n = 0;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		probe_child(pfd[1], path, drop_to_uid, gid);
+	}
+	close(pfd[1]);
+	p = (struct pollfd){.fd = pfd[0], .events = POLLIN};
+	r = poll(&p, 1, timeout_ms);
+	if (r == 1)
+		n = read(pfd[0], &rep, sizeof(rep));
+	close(pfd[0]);
+	if (r != 1)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r == 0)
+		return -ETIMEDOUT;
+	if (r < 0 || n != (ssize_t)sizeof(rep))
+		return -EIO;
+	if (rep.r < 0)
+		return rep.r;
+	/* the child's strings are bounded by the struct; make sure of the NULs */
+	rep.m.fstype[sizeof(rep.m.fstype) - 1] = '\0';
+	rep.m.label[sizeof(rep.m.label) - 1] = '\0';
+	rep.m.fs_uuid[sizeof(rep.m.fs_uuid) - 1] = '\0';
+	rep.m.luks_uuid[sizeof(rep.m.luks_uuid) - 1] = '\0';
+	rep.m.cipher[sizeof(rep.m.cipher) - 1] = '\0';
+	if (rep.m.kind < MEDIA_NONE || rep.m.kind > MEDIA_LUKS)
+		return -EBADMSG;
+	*ret = rep.m;
 	return 0;
 }
 

@@ -29,6 +29,19 @@
  */
 int probe_path(const char *path, struct media_info *ret);
 
+/*
+ * probe_path() in a child process: the medium's bytes are parsed by
+ * libblkid and libcryptsetup outside the daemon, and a stick that stalls
+ * its reads costs at most @timeout_ms (-ETIMEDOUT; the child is killed).
+ * The child keeps only its reply pipe (no inherited descriptor such as
+ * /dev/mediagate), drops every capability, sets no-new-privileges and is
+ * not dumpable. With @drop_to_uid != 0 it also gives up root first: uid
+ * @drop_to_uid, gid and only supplementary group @gid (the "disk" group
+ * can read block devices; needs CAP_SETUID/CAP_SETGID).
+ */
+int probe_path_isolated(const char *path, int timeout_ms, unsigned int drop_to_uid,
+			unsigned int gid, struct media_info *ret);
+
 /* Read @path's LUKS2 token of type @type as JSON text (malloc'ed) into
  * *@ret_json. -ENOENT when there is none, -EBADMSG if not LUKS2. */
 int probe_token_json(const char *path, const char *type, char **ret_json);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -196,6 +197,35 @@ static void test_partitioned(void **state)
 	assert_string_equal(m.fs_uuid, "0000-BEEF");
 }
 
+/* In a child: same answer; without root it cannot read what nobody may
+ * read; a medium that never answers costs the timeout, not the daemon. */
+static void test_isolated(void **state)
+{
+	struct media_info m;
+
+	(void)state;
+	assert_int_equal(probe_path_isolated(img("luks2tok.img"), 5000, 0, 0, &m), 0);
+	assert_int_equal(m.kind, MEDIA_LUKS);
+	assert_string_equal(m.luks_uuid, UUID2);
+	assert_string_equal(m.cipher, "aes-xts-plain64");
+	assert_int_equal(m.key_bits, 512);
+	assert_true(m.token_present);
+	assert_int_equal(probe_path_isolated(img("corrupt.img"), 5000, 0, 0, &m), -EBADMSG);
+
+	sh("chmod 0711 . && chmod 0644 vfat.img && cp vfat.img secret.img && chmod 0600 "
+	   "secret.img");
+	assert_int_equal(probe_path_isolated(img("vfat.img"), 5000, 65534, 65534, &m), 0);
+	assert_int_equal(m.kind, MEDIA_PLAIN);
+	assert_string_equal(m.label, "MY STICK");
+	assert_int_equal(probe_path_isolated(img("secret.img"), 5000, 65534, 65534, &m), -EACCES);
+	assert_int_equal(probe_path_isolated(img("secret.img"), 5000, 0, 0, &m), 0);
+
+	/* no answer in time: the child is killed and reaped */
+	assert_int_equal(probe_path_isolated(img("luks2.img"), 0, 0, 0, &m), -ETIMEDOUT);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
 static void test_missing(void **state)
 {
 	struct media_info m;
@@ -216,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_blank),
 		cmocka_unit_test(test_partitioned),
 		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_isolated),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
