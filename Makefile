@@ -108,6 +108,7 @@ install: userspace
 	install -D -m 0755 $(O)/mediagatectl $(DESTDIR)$(SBINDIR)/mediagatectl
 	if [ -e $(O)/mediagated ]; then install -D -m 0755 $(O)/mediagated $(DESTDIR)$(SBINDIR)/mediagated; fi
 	install -D -m 0644 include/uapi/linux/mediagate.h $(DESTDIR)$(PREFIX)/include/linux/mediagate.h
+	install -D -m 0644 daemon/mediagated.service $(DESTDIR)/lib/systemd/system/mediagated.service
 	if [ ! -e $(DESTDIR)/etc/mediagate/mediagate.conf ]; then \
 		install -D -m 0644 policy/mediagate.conf $(DESTDIR)/etc/mediagate/mediagate.conf; fi
 
