@@ -51,8 +51,7 @@ static int usage_error(const char *fmt, const char *arg)
 	str_escape(buf, sizeof(buf), arg, strlen(arg), true);
 	fprintf(stderr, "mediagatectl explain: ");
 	fprintf(stderr, fmt, buf);
-	fputc('\n', stderr);
-	explain_usage(stderr);
+	fprintf(stderr, "\n(see mediagatectl explain --help)\n");
 	return 2;
 }
 
@@ -351,7 +350,7 @@ int cmd_explain(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			policy_path = optarg;
