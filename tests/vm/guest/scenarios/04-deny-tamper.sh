@@ -35,6 +35,7 @@ scenario() {
 	[[ -n ${intf:-} ]] || info "no interface appeared after authorized=1 (device stayed unconfigured)"
 	sleep 3
 	udevadm settle --timeout=10
+	expect device-deauthorized-again "$(cat /sys/bus/usb/devices/$d/authorized 2>/dev/null)" 0
 	check no-storage-driver-after-tamper eval "! ls -d /sys/bus/usb/drivers/usb-storage/$d:* >/dev/null 2>&1"
 	check_fails no-disk-after-tamper disk_of "$d"
 	if ev=$(ev_wait 5 "type=(tamper|bind_blocked) .*devpath=$d"); then
