@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* mediagated: the daemon. Options, logging, signals; loop.c does the rest. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -37,6 +38,26 @@ static void usage(FILE *f)
 		   "  -v, --verbose        debug diagnostics\n");
 }
 
+/* --ctl REQUEST: one request to a running daemon, its reply on stdout (a
+ * stopgap until mediagatectl carries the control verbs; scripts use it). */
+static int ctl_client(const char *path, const char *request)
+{
+	char err[256] = "";
+	int r;
+
+	r = control_request(path, request, stdout, err, sizeof(err));
+	if (r == -EREMOTEIO || r == -EPERM) {
+		fprintf(stderr, "mediagated: %s\n", err);
+		return 1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "mediagated: %s: %s\n", path ? path : CONTROL_DEFAULT_PATH,
+			strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -46,6 +67,7 @@ int main(int argc, char **argv)
 		{"db", required_argument, NULL, 'B'},
 		{"no-udev", no_argument, NULL, 'U'},
 		{"control", required_argument, NULL, 'S'},
+		{"ctl", required_argument, NULL, 'C'},
 		{"no-owner-check", no_argument, NULL, 'O'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -59,6 +81,7 @@ int main(int argc, char **argv)
 		.watch_mounts = true,
 	};
 	bool foreground = false, verbose = false;
+	const char *ctl_request = NULL;
 	struct loop *l = NULL;
 	sigset_t mask;
 	int c, r;
@@ -79,6 +102,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			cfg.control_path = optarg;
+			break;
+		case 'C':
+			ctl_request = optarg;
 			break;
 		case 'U':
 			cfg.watch_block = false;
@@ -102,6 +128,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (ctl_request)
+		return ctl_client(cfg.control_path, ctl_request);
 	log_init(foreground, LOG_DAEMON);
 	if (verbose)
 		log_set_max_level(LOG_DEBUG);

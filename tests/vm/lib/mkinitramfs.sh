@@ -67,6 +67,8 @@ copy_bin /usr/bin/timeout
 copy_bin /usr/bin/sha256sum
 copy_bin /bin/dd
 [[ -n $mgtest ]] && cp "$mgtest" "$st/bin/mgtest"
+# the daemon, when the build has one (daemon scenarios fail without it)
+[[ -n ${MEDIAGATED:-} && -x $MEDIAGATED ]] && copy_bin "$MEDIAGATED" mediagated
 
 mkdir -p "$st/lib/udev/rules.d" "$st/etc/udev"
 for r in 50-udev-default 60-block 60-persistent-storage 80-drivers 99-systemd \
