@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,8 +34,8 @@
 #define TOK_MAX 1024		/* longest token kept; longer ones are flagged */
 
 struct registry {
-	struct registry_entry *v;
-	size_t n;
+	struct registry_entry *v;	/* mmap()ed, v_bytes long */
+	size_t n, v_bytes;
 	/* Slots: low 32 bits index+1 into v (0 = empty), high 32 bits the
 	 * key's hash, so a probe rarely touches an entry that is not it. */
 	uint64_t *by_uuid;
@@ -282,9 +283,18 @@ static void lex_next(struct lexer *lx, struct tok *t)
 		return;
 	}
 	t->kind = TOK_WORD;
-	while (lx->p < lx->end && is_word_char((unsigned char)*lx->p))
-		tok_put(t, *lx->p++);
-	t->text[t->len < TOK_MAX ? t->len : TOK_MAX] = '\0';
+	{
+		const char *start = lx->p;
+		size_t n;
+
+		while (lx->p < lx->end && is_word_char((unsigned char)*lx->p))
+			lx->p++;
+		n = (size_t)(lx->p - start);
+		t->len = n;
+		t->too_long = n > TOK_MAX;
+		memcpy(t->text, start, t->too_long ? TOK_MAX : n);
+		t->text[t->too_long ? TOK_MAX : n] = '\0';
+	}
 }
 
 /*
@@ -316,8 +326,14 @@ static bool valid_medium_id(const struct tok *t)
 	if (!((t->text[0] >= 'A' && t->text[0] <= 'Z') || (t->text[0] >= 'a' && t->text[0] <= 'z') ||
 	      (t->text[0] >= '0' && t->text[0] <= '9')))
 		return false;
-	return strspn(t->text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
-	       t->len;
+	for (size_t i = 1; i < t->len; i++) {
+		char c = t->text[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
 }
 
 /* Canonical 8-4-4-4-12 hex; stored lowercase. */
@@ -371,9 +387,10 @@ static bool valid_date(const struct tok *t)
 	for (int i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && (t->text[i] < '0' || t->text[i] > '9'))
 			return false;
-	y = atoi(t->text);
-	m = atoi(t->text + 5);
-	d = atoi(t->text + 8);
+	y = (t->text[0] - '0') * 1000 + (t->text[1] - '0') * 100 + (t->text[2] - '0') * 10 +
+	    (t->text[3] - '0');
+	m = (t->text[5] - '0') * 10 + (t->text[6] - '0');
+	d = (t->text[8] - '0') * 10 + (t->text[9] - '0');
 	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
 		return false;
 	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
@@ -398,6 +415,10 @@ static const char *const field_names[F_MAX] = {
 	[F_LUKS] = "luks2/luks1", [F_USB] = "usb",	     [F_SERIAL] = "serial",
 	[F_OWNER] = "owner",	  [F_ASSET] = "asset",	     [F_ENROLLED] = "enrolled",
 	[F_RETIRED] = "retired",
+};
+
+struct pos {
+	unsigned int line, col;
 };
 
 struct parser {
@@ -426,28 +447,32 @@ static bool take_string(struct lexer *lx, const struct tok *v, char *dst, size_t
  * Returns the field it set, -1 after a value error (the line goes on), -2
  * after an error that makes the rest of the line meaningless.
  */
+static int keyword(const struct tok *k)
+{
+	static const struct {
+		const char *name;
+		size_t len;
+		int field;
+	} kw[] = {
+		{ "luks2", 5, F_LUKS },	      { "luks1", 5, F_LUKS },	   { "usb", 3, F_USB },
+		{ "serial", 6, F_SERIAL },    { "owner", 5, F_OWNER },	   { "asset", 5, F_ASSET },
+		{ "enrolled", 8, F_ENROLLED }, { "retired", 7, F_RETIRED },
+	};
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (k->len == kw[i].len && !memcmp(k->text, kw[i].name, kw[i].len))
+			return kw[i].field;
+	return -1;
+}
+
 static int parse_attr(struct lexer *lx, const struct tok *k, struct registry_entry *e,
-		      const bool *have, struct tok *ret_pos)
+		      const bool *have, struct pos *ret_pos)
 {
 	struct tok v;
 	char buf[80];
-	int f;
+	int f = keyword(k);
 
-	if (!strcmp(k->text, "luks2") || !strcmp(k->text, "luks1"))
-		f = F_LUKS;
-	else if (!strcmp(k->text, "usb"))
-		f = F_USB;
-	else if (!strcmp(k->text, "serial"))
-		f = F_SERIAL;
-	else if (!strcmp(k->text, "owner"))
-		f = F_OWNER;
-	else if (!strcmp(k->text, "asset"))
-		f = F_ASSET;
-	else if (!strcmp(k->text, "enrolled"))
-		f = F_ENROLLED;
-	else if (!strcmp(k->text, "retired"))
-		f = F_RETIRED;
-	else {
+	if (f < 0) {
 		lex_error(lx, k->line, k->col, "unknown keyword '%s'",
 			  esc(buf, sizeof(buf), k->text, k->too_long ? TOK_MAX : k->len));
 		return -2;
@@ -566,9 +591,9 @@ static const struct registry_entry *lookup(const struct registry *r, const uint6
 	return SLOT_INDEX(tab[i]) ? &r->v[SLOT_INDEX(tab[i]) - 1] : NULL;
 }
 
-/* Check an entry for duplicates and add it; -EEXIST after a diagnostic. */
-static int add_entry(struct parser *ps, const struct registry_entry *e, const struct tok *id,
-		     const struct tok *uuid)
+/* Check the entry parsed into slot v[n] for duplicates and keep it; -EEXIST after a diagnostic. */
+static int add_entry(struct parser *ps, const struct registry_entry *e, const struct pos *id,
+		     const struct pos *uuid)
 {
 	struct registry *r = ps->reg;
 	uint64_t hi, hu;
@@ -591,25 +616,29 @@ static int add_entry(struct parser *ps, const struct registry_entry *e, const st
 	}
 	if (ret < 0)
 		return ret;
-	r->v[r->n] = *e;
 	r->n++;
 	r->by_id[si] = SLOT_MAKE(r->n, hi);
 	r->by_uuid[su] = SLOT_MAKE(r->n, hu);
 	return 0;
 }
 
-/* One "medium" line; the keyword token is in @t. Leaves @t at EOL/EOF. */
-static void parse_medium(struct parser *ps, struct tok *t)
+/*
+ * One "medium" line, parsed straight into the next free slot @e (zeroed);
+ * the keyword token is in @t. Leaves @t at EOL/EOF. Returns 0 when the
+ * entry is complete and may be added, -EINVAL after diagnostics.
+ */
+static int parse_medium_fields(struct parser *ps, struct tok *t, struct registry_entry *e,
+			       struct pos *id_pos, struct pos *uuid_pos)
 {
 	struct lexer *lx = &ps->lx;
-	struct registry_entry e = { 0 };
-	struct tok id, pos, uuid_pos = { 0 };
+	struct tok id;
+	struct pos pos;
 	bool have[F_MAX] = { false };
 	unsigned int errors = lx->n_errors;
 	unsigned int line = t->line, col = t->col;
 	char buf[80];
 
-	e.line = line;
+	e->line = line;
 	lex_next(lx, &id);
 	if (id.kind != TOK_WORD) {
 		if (id.kind != TOK_ERROR)
@@ -617,14 +646,16 @@ static void parse_medium(struct parser *ps, struct tok *t)
 				  NULL);
 		*t = id;
 		lex_skip_line(lx, t);
-		return;
+		return -EINVAL;
 	}
+	id_pos->line = id.line;
+	id_pos->col = id.col;
 	if (!valid_medium_id(&id))
 		lex_error(lx, id.line, id.col,
 			  "bad medium id '%s' (1-63 of A-Z a-z 0-9 . _ -, starting with a letter or digit)",
 			  esc(buf, sizeof(buf), id.text, id.too_long ? TOK_MAX : id.len));
 	else
-		memcpy(e.medium_id, id.text, id.len + 1);
+		memcpy(e->medium_id, id.text, id.len + 1);
 
 	for (;;) {
 		int f;
@@ -634,47 +665,63 @@ static void parse_medium(struct parser *ps, struct tok *t)
 			break;
 		if (t->kind == TOK_ERROR) {
 			lex_skip_line(lx, t);
-			return;
+			return -EINVAL;
 		}
 		if (t->kind != TOK_WORD) {
 			lex_error(lx, t->line, t->col, "expected a keyword, found a string%s",
 				  NULL);
 			lex_skip_line(lx, t);
-			return;
+			return -EINVAL;
 		}
-		f = parse_attr(lx, t, &e, have, &pos);
+		f = parse_attr(lx, t, e, have, &pos);
 		if (f == -3) {
 			t->kind = TOK_EOL;
 			break;
 		}
 		if (f == -2) {
 			lex_skip_line(lx, t);
-			return;
+			return -EINVAL;
 		}
 		if (f >= 0) {
 			have[f] = true;
 			if (f == F_LUKS)
-				uuid_pos = pos;	/* for duplicate reports */
+				*uuid_pos = pos;	/* for duplicate reports */
 		}
 	}
 	if (lx->n_errors != errors)
-		return;
+		return -EINVAL;
 	for (int f = 0; f < F_MAX; f++)
 		if (!have[f] && f != F_RETIRED)
 			lex_error(lx, line, col, "missing '%s'", field_names[f]);
-	if (have[F_RETIRED] && strcmp(e.retired, e.enrolled) < 0)
+	if (have[F_RETIRED] && strcmp(e->retired, e->enrolled) < 0)
 		lex_error(lx, line, col, "retired date is before the enrolled date%s", NULL);
-	if (lx->n_errors != errors)
-		return;
-	add_entry(ps, &e, &id, &uuid_pos);
+	return lx->n_errors != errors ? -EINVAL : 0;
 }
 
-static size_t count_lines(const char *buf, size_t len)
+static void parse_medium(struct parser *ps, struct tok *t)
 {
-	size_t n = 1;
+	/* Slot n exists: see max_entries() for the bound. */
+	struct registry_entry *e = &ps->reg->v[ps->reg->n];
+	struct pos id_pos = { 0 }, uuid_pos = { 0 };
+
+	if (parse_medium_fields(ps, t, e, &id_pos, &uuid_pos) < 0 ||
+	    add_entry(ps, e, &id_pos, &uuid_pos) < 0)
+		memset(e, 0, sizeof(*e));
+}
+
+/*
+ * Upper bound of the entries in @buf, for sizing the array once: every
+ * complete entry takes a line of its own and at least 107 bytes (keywords
+ * 38, UUID 36, date 10, usb id 9, three empty strings 6, medium id 1, seven
+ * separating blanks), so slot n is there for the entry being parsed.
+ */
+static size_t max_entries(const char *buf, size_t len)
+{
+	size_t n = 1, by_size = len / 100 + 1;
 
 	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + len - p))); p++)
-		n++;
+		if (++n >= by_size)
+			return by_size;
 	return n;
 }
 
@@ -682,7 +729,8 @@ void registry_free(struct registry *r)
 {
 	if (!r)
 		return;
-	free(r->v);
+	if (r->v)
+		munmap(r->v, r->v_bytes);
 	free(r->by_uuid);
 	free(r->by_id);
 	free(r);
@@ -690,17 +738,23 @@ void registry_free(struct registry *r)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct registry *, registry_free)
 
-static struct registry *registry_new(size_t max_entries)
+static struct registry *registry_new(size_t max)
 {
 	_cleanup_(registry_freep) struct registry *r = calloc(1, sizeof(*r));
 	size_t size = 16;
+	void *v;
 
-	if (!r || max_entries > UINT32_MAX / 4)
+	if (!r || max > UINT32_MAX / 4)
 		return NULL;
-	while (size < max_entries * 2)
+	while (size < max * 2)
 		size <<= 1;
 	r->mask = size - 1;
-	r->v = calloc(max_entries, sizeof(*r->v));
+	/* Zeroed and populated in one go: demand faults on 100 000 entries of
+	 * ~630 bytes cost more than the parsing itself. */
+	r->v_bytes = max * sizeof(*r->v);
+	v = mmap(NULL, r->v_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		 -1, 0);
+	r->v = v == MAP_FAILED ? NULL : v;
 	r->by_uuid = calloc(size, sizeof(uint64_t));
 	r->by_id = calloc(size, sizeof(uint64_t));
 	if (!r->v || !r->by_uuid || !r->by_id)
@@ -718,8 +772,7 @@ int registry_parse_buffer(const char *name, const char *buf, size_t len,
 	struct tok *t;
 	int r = 0;
 
-	/* Every entry takes at least one line: the line count bounds the array. */
-	reg = registry_new(count_lines(buf, len));
+	reg = registry_new(max_entries(buf, len));
 	t = malloc(sizeof(*t));
 	if (!reg || !t) {
 		free(t);

@@ -329,6 +329,31 @@ static void test_many(void **state)
 	free(buf);
 }
 
+/* The shortest possible entries, back to back: the array bound holds. */
+static void test_minimal_entries(void **state)
+{
+	static const char ids[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	char buf[sizeof(ids) * 120];
+	struct diag_list d = { 0 };
+	struct registry *r = NULL;
+	size_t len = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ids) - 1; i++) {
+		int n = snprintf(buf + len, sizeof(buf) - len,
+				 "%smedium %c luks2 00000000-0000-0000-0000-%012zx usb 0000:0000 "
+				 "serial\"\"owner\"\"asset\"\"enrolled 2026-01-01",
+				 i ? "\n" : "", ids[i], i);
+
+		assert_int_equal(n, i ? 108 : 107);
+		len += (size_t)n;
+	}
+	assert_int_equal(registry_parse_buffer("min", buf, len, &r, &d), 0);
+	assert_int_equal(registry_count(r), sizeof(ids) - 1);
+	assert_non_null(registry_find_medium(r, "9"));
+	registry_free(r);
+}
+
 static int bench(size_t n)
 {
 	size_t len;
@@ -402,6 +427,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_load_refuses_writable),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_minimal_entries),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--parse"))
