@@ -312,9 +312,22 @@ static void note_latency(struct loop *l, uint64_t read_ns)
 static void on_hold(struct loop *l, const struct mediagate_event *ev, uint64_t read_ns)
 {
 	struct decide_pending t = {0};
+	const struct decide_pending *known;
 	struct ident_device d;
 	int r;
 
+	/* A hold already answered (a replay queued before our verdict landed,
+	 * or an OVERFLOW replay): answer again with the verdict in force, which
+	 * may already be the media upgrade; never decide it again from less. */
+	known = decide_pending_by_handle(&l->tracked, ev->handle);
+	if (known) {
+		log_debug("handle %llu held again (%s): re-sending %s",
+			  (unsigned long long)ev->handle,
+			  ev->flags & MEDIAGATE_EVF_REPLAY ? "replay" : "hold",
+			  decide_verdict_name(known->first.verdict));
+		send_verdict(l, &known->dev, &known->first);
+		return;
+	}
 	r = ident_from_event(ev, &d);
 	if (r < 0) {
 		deny_unidentified(l, ev, r);

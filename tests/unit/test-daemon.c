@@ -263,6 +263,13 @@ static void test_loop_verdict_paths(void **state)
 	expect_verdict(kfd, 1, MEDIAGATE_VERDICT_ALLOW);
 	/* probed once: a second disk event does not re-decide */
 	assert_int_equal(loop_media_appeared(l, "2-1.4", img), 0);
+	/* a stale replay of the same hold gets the verdict in force (the upgrade),
+	 * never a new decision from less information, and no second audit line */
+	make_hold(&ev, 1, "2-1.4", "4C530001", storage, 1);
+	ev.flags = MEDIAGATE_EVF_REPLAY;
+	send_ev(kfd, &ev);
+	pump(l);
+	expect_verdict(kfd, 1, MEDIAGATE_VERDICT_ALLOW);
 
 	/* 2: the enrolled header on another stick (serial differs): stays read-only */
 	make_hold(&ev, 2, "2-1.5", "CLONE", storage, 1);
