@@ -177,6 +177,35 @@ expect stick-behind-hub readonly "$P:$L_REGISTERED" '  port: "1-1.2"' "  connect
 explain stick-keyboard /sys/devices/pci0000:00/0000:00:14.0/usb1/1-4/1-4:1.1 --policy "$P"
 expect interface-path-names-device block "$P:$L_BADUSB" 'device: "1-4" ("/sys/devices/pci0000:00/0000:00:14.0/usb1/1-4/1-4:1.1")'
 
+# Variants made on the fly from the fixtures:
+# no "descriptors" file: ids from the attributes, interfaces from the children;
+grep -v '^H: descriptors=' $fixtures/plain-stick.umockdev >"$tmp/no-desc.umockdev"
+fixtures_save=$fixtures
+fixtures=$tmp
+explain no-desc 2-1 --policy "$P"
+expect no-descriptors-uses-children readonly "$P:$L_REGISTERED" \
+	"  id: 0781:5583 bcdDevice 1.00" "  interface 0: 08:06:50 (storage)"
+if grep -q descriptors-sha256 "$tmp/out"; then
+	fail no-descriptors-no-hash "a hash without descriptors"
+else
+	pass no-descriptors-no-hash
+fi
+# truncated descriptors: a clean error, exit 1, never a verdict;
+sed '0,/^H: descriptors=/s/^\(H: descriptors=.\{80\}\).*/\1/' \
+	$fixtures_save/plain-stick.umockdev >"$tmp/trunc.umockdev"
+explain trunc 2-1 --policy "$P"
+if [[ $rc -eq 1 ]] && grep -q 'malformed descriptors' "$tmp/err" && ! grep -q '^verdict' "$tmp/out"; then
+	pass truncated-descriptors-refused
+else
+	fail truncated-descriptors-refused "exit $rc"
+fi
+# no hub port link: connect type from the device's "removable" attribute.
+awk '/^P: /{dev=$2} !(dev ~ /\/1-1$/ && /^L: port=/)' $fixtures_save/hub.umockdev \
+	>"$tmp/hub-noport.umockdev"
+explain hub-noport 1-1 --policy "$P"
+expect connect-from-removable allow "$P:$L_ANY" "  connect: hardwired"
+fixtures=$fixtures_save
+
 # --- media variants on the plain stick ---
 explain plain-stick 2-1 "${R[@]}" --media plain
 expect media-plain readonly "$P:$L_READONLY" "media: plain"
