@@ -8,5 +8,14 @@
 
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+/* media life cycle and ledger reports (issue 5) */
+int cmd_enroll(int argc, char **argv);
+int cmd_register(int argc, char **argv);
+int cmd_unregister(int argc, char **argv);
+int cmd_retire(int argc, char **argv);
+int cmd_org_key(int argc, char **argv);
+int cmd_inventory(int argc, char **argv);
+int cmd_stocktake(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 #endif

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * admin: helpers shared by the administrator verbs (enroll, register,
+ * unregister, retire, org-key, reports): passphrase input, confirmation,
+ * the stick's USB identity, default paths, and the syslog record of every
+ * change to the ledger.
+ */
+#ifndef MEDIAGATE_ADMIN_H
+#define MEDIAGATE_ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ident.h"
+#include "policy.h"
+
+#define ADMIN_DEFAULT_REGISTRY "/etc/mediagate/registry"
+#define ADMIN_PASS_MAX 512	/* bytes of passphrase / key file */
+
+/*
+ * The passphrase: the whole content of @key_file (exact bytes, like
+ * cryptsetup --key-file; "-" is not accepted), or typed on the terminal
+ * without echo (@confirm: asked twice). Never from the command line or the
+ * environment. *ret (malloc'ed, NUL-terminated) must be freed with
+ * admin_free_passphrase(), which clears it.
+ */
+int admin_read_passphrase(const char *key_file, bool confirm, char **ret, size_t *ret_len);
+void admin_free_passphrase(char *pass, size_t len);
+
+/* Ask on the terminal; true only for an answer of "yes" (or its translation). */
+bool admin_confirm(const char *question);
+
+/*
+ * The USB identity of @device: a block device's USB stick from sysfs; an
+ * image file needs @usb_id ("VVVV:PPPP") and @serial (tests and demos).
+ * Overrides for a real block device are refused (-EINVAL).
+ */
+int admin_device_ident(const char *device, const char *usb_id, const char *serial,
+		       struct ident_device *ret);
+
+/* The registry path: @opt, else the policy's `set registry`, else the default.
+ * @policy_path NULL: the default policy (if readable). */
+const char *admin_registry_path(const char *opt, const char *policy_path, char *buf,
+				size_t bufsz);
+
+/* Load the policy (owner/mode checked) and print its diagnostics on error. */
+int admin_load_policy(const char *path, struct policy **ret);
+
+/* "YYYY-MM-DD" (local time) of @t. */
+void admin_date(int64_t t, char ret[16]);
+/* "YYYY-MM-DD HH:MM" (local time), "" for 0. */
+void admin_time(int64_t t, char ret[32]);
+void admin_hostname(char ret[256]);
+
+/* Parse "90d", "12w", "36h", "90" (days) into seconds. */
+int admin_parse_duration(const char *s, int64_t *ret);
+
+/* One audit line to syslog (LOG_AUTHPRIV|LOG_NOTICE, ident "mediagatectl"),
+ * e.g. event=enroll medium="MG-1" ...; the caller escapes the values. */
+void admin_audit(const char *line);
+
+/* Escape a hostile string for an audit line (quoted form is the caller's). */
+const char *admin_esc(char *buf, size_t bufsz, const char *s);
+
+
+/* The last steps of enroll and register, in this order: sign the token and
+ * store it in the header, add the registry line, add the inventory row
+ * (event @event), write the audit line. Prints what fails. Returns 0, 1 when
+ * only the inventory row failed (the medium is enrolled), -errno otherwise. */
+struct orgkey;
+struct admin_medium {
+	const char *event;		/* "enroll" or "register" */
+	const char *device;
+	const struct ident_device *dev;
+	const char *luks_uuid;
+	const char *medium_id;
+	const char *owner, *asset;
+	const char *registry;		/* path */
+	const char *inventory;		/* path */
+	const struct orgkey *key;
+};
+int admin_register_medium(const struct admin_medium *m);
+
+/* Add one inventory event for @dev (media facts @media may be NULL). A
+ * failure is reported on stderr and returned. */
+struct media_info;
+int admin_inventory_event(const char *inventory, const char *event,
+			  const struct ident_device *dev, const struct media_info *media,
+			  const char *medium_id, const char *line);
+
+#endif

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The media ledger reports:
+ *   mediagatectl inventory [OPTIONS]            every medium: status, owner, last seen
+ *   mediagatectl stocktake [--unseen 90d] [OPTIONS]
+ *                                               media in service not seen within the
+ *                                               period: the list to chase
+ *   mediagatectl history MEDIUM [OPTIONS]       every recorded event of one medium
+ * OPTIONS: --format table|csv|json, --bom (CSV for spreadsheet programs),
+ *          --inventory F, --registry F, --policy F, --now UNIXTIME (tests).
+ * Headers and status words follow the locale; JSON keys and values do not.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "cli.h"
+#include "inv_report.h"
+#include "macro.h"
+#include "nls.h"
+#include "registry.h"
+#include "report.h"
+
+struct report_opts {
+	enum report_format format;
+	unsigned int flags;
+	const char *inventory, *registry, *policy;
+	int64_t unseen, now;
+	const char *medium;
+};
+
+static void report_usage(FILE *f)
+{
+	fputs(_("usage: mediagatectl inventory [--format table|csv|json] [--bom] [--inventory F]\n"
+		"                              [--registry F] [--policy F]\n"
+		"       mediagatectl stocktake [--unseen 90d] [same options]\n"
+		"       mediagatectl history MEDIUM [same options]\n"),
+	      f);
+}
+
+static int parse(int argc, char **argv, bool want_medium, struct report_opts *o)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "bom", no_argument, NULL, 'b' },
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "registry", required_argument, NULL, 'r' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "unseen", required_argument, NULL, 'u' },
+		{ "now", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	*o = (struct report_opts){ .inventory = INV_DEFAULT_PATH, .unseen = 90 * 86400,
+				   .now = time(NULL) };
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (report_parse_format(optarg, &o->format) < 0) {
+				fprintf(stderr, _("mediagatectl: unknown format '%s'\n"), optarg);
+				return 2;
+			}
+			break;
+		case 'b': o->flags |= REPORT_BOM; break;
+		case 'i': o->inventory = optarg; break;
+		case 'r': o->registry = optarg; break;
+		case 'p': o->policy = optarg; break;
+		case 'u':
+			if (admin_parse_duration(optarg, &o->unseen) < 0) {
+				fprintf(stderr, _("mediagatectl: bad duration '%s' (e.g. 90d, 12w)\n"),
+					optarg);
+				return 2;
+			}
+			break;
+		case 'n': o->now = strtoll(optarg, NULL, 10); break;
+		case 'h': report_usage(stdout); return 0;
+		default: report_usage(stderr); return 2;
+		}
+	}
+	if (argc - optind != (want_medium ? 1 : 0)) {
+		report_usage(stderr);
+		return 2;
+	}
+	if (want_medium)
+		o->medium = argv[optind];
+	return -1;
+}
+
+/* The registry (NULL if there is none yet; errors printed). */
+static int load_registry(const struct report_opts *o, struct registry **ret)
+{
+	struct diag_list diags = { 0 };
+	char buf[4096];
+	const char *path = admin_registry_path(o->registry, o->policy, buf, sizeof(buf));
+	int r = registry_load(path, ret, &diags);
+
+	if (r == -ENOENT) {
+		*ret = NULL;
+		r = 0;
+	} else if (r < 0) {
+		diag_print(&diags, stderr);
+	}
+	diag_list_free(&diags);
+	return r;
+}
+
+static int open_inventory(const struct report_opts *o, struct inv_report **ret)
+{
+	int r = inv_report_open(o->inventory, ret);
+
+	if (r < 0)
+		fprintf(stderr, _("mediagatectl: cannot open the inventory %s: %s\n"), o->inventory,
+			strerror(-r));
+	return r;
+}
+
+/* A status word: translated for people, stable in JSON. */
+static const char *word(const struct report_opts *o, const char *w)
+{
+	return o->format == REPORT_JSON ? w : gettext(w);
+}
+
+static int finish(struct report *rep, const struct report_opts *o)
+{
+	int r = report_write(rep, o->format, o->flags, stdout);
+
+	report_free(rep);
+	if (r < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, _("mediagatectl: cannot write the report\n"));
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- inventory -------------------------------------------------------- */
+
+static const struct report_col inventory_cols[] = {
+	{ "medium", N_("Medium"), false },	{ "status", N_("Status"), false },
+	{ "owner", N_("Owner"), false },	{ "asset", N_("Asset"), false },
+	{ "usb", N_("USB ID"), false },		{ "serial", N_("Serial"), false },
+	{ "media", N_("Media"), false },	{ "first_seen", N_("First seen"), false },
+	{ "last_seen", N_("Last seen"), false }, { "last_host", N_("Last host"), false },
+	{ "last_user", N_("Last user"), false }, { "mounts", N_("Mounts"), true },
+	{ "last_verdict", N_("Last verdict"), false },
+};
+
+struct inv_ctx {
+	struct report *rep;
+	const struct registry *reg;
+	const struct report_opts *o;
+	bool *seen;	/* per registry entry */
+	int r;
+};
+
+static const struct registry_entry *entry_for(const struct registry *reg,
+					      const struct inv_medium *m)
+{
+	const struct registry_entry *e = NULL;
+
+	if (!reg)
+		return NULL;
+	if (m->medium_id[0])
+		e = registry_find_medium(reg, m->medium_id);
+	if (!e && m->luks_uuid[0])
+		e = registry_find_uuid(reg, m->luks_uuid);
+	if (e && (e->vid != m->vid || e->pid != m->pid || strcmp(e->serial, m->serial)))
+		return NULL;	/* a copied header: not the enrolled stick */
+	return e;
+}
+
+static void inventory_row(const struct inv_medium *m, void *userdata)
+{
+	struct inv_ctx *c = userdata;
+	const struct registry_entry *e = entry_for(c->reg, m);
+	char usb[16], first[32], last[32], mounts[32];
+	const char *status;
+
+	snprintf(usb, sizeof(usb), "%04x:%04x", m->vid, m->pid);
+	admin_time(m->first_seen, first);
+	admin_time(m->last_seen, last);
+	snprintf(mounts, sizeof(mounts), "%" PRId64, m->mount_count);
+	if (e) {
+		c->seen[e - registry_entry_at(c->reg, 0)] = true;
+		status = e->retired[0] ? N_("retired") : N_("registered");
+	} else {
+		status = N_("unregistered");
+	}
+	if (c->r >= 0)
+		c->r = report_add_row(c->rep, (const char *const[]){
+			e ? e->medium_id : m->medium_id, word(c->o, status), e ? e->owner : "",
+			e ? e->asset : "", usb, m->serial, m->media_kind, first, last, m->last_host,
+			m->last_user, mounts, m->last_verdict });
+}
+
+int cmd_inventory(int argc, char **argv)
+{
+	struct report_opts o;
+	struct registry *reg = NULL;
+	struct inv_report *ir = NULL;
+	struct report *rep = NULL;
+	struct report_col cols[ARRAY_SIZE(inventory_cols)];
+	struct inv_ctx c = { 0 };
+	int r;
+
+	r = parse(argc, argv, false, &o);
+	if (r >= 0)
+		return r;
+	if (load_registry(&o, &reg) < 0 || open_inventory(&o, &ir) < 0) {
+		registry_free(reg);
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
+		cols[i] = inventory_cols[i];
+		cols[i].title = _(inventory_cols[i].title);
+	}
+	r = report_new(cols, ARRAY_SIZE(cols), &rep);
+	c = (struct inv_ctx){ .rep = rep, .reg = reg, .o = &o,
+			      .seen = calloc(registry_count(reg) + 1, sizeof(bool)) };
+	if (r < 0 || !c.seen) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = inv_report_media(ir, inventory_row, &c);
+	if (r >= 0)
+		r = c.r;
+	/* registered media never seen by any desktop */
+	for (size_t i = 0; r >= 0 && i < registry_count(reg); i++) {
+		const struct registry_entry *e = registry_entry_at(reg, i);
+		char usb[16];
+
+		if (c.seen[i])
+			continue;
+		snprintf(usb, sizeof(usb), "%04x:%04x", e->vid, e->pid);
+		r = report_add_row(rep, (const char *const[]){
+			e->medium_id, word(&o, e->retired[0] ? N_("retired") : N_("registered")),
+			e->owner, e->asset, usb, e->serial, "", "", "", "", "", "", "" });
+	}
+out:
+	free(c.seen);
+	inv_report_close(ir);
+	registry_free(reg);
+	if (r < 0) {
+		report_free(rep);
+		fprintf(stderr, _("mediagatectl inventory: %s\n"), strerror(-r));
+		return 1;
+	}
+	return finish(rep, &o);
+}
+
+/* ---- stocktake -------------------------------------------------------- */
+
+static const struct report_col stocktake_cols[] = {
+	{ "medium", N_("Medium"), false },	{ "owner", N_("Owner"), false },
+	{ "asset", N_("Asset"), false },	{ "usb", N_("USB ID"), false },
+	{ "serial", N_("Serial"), false },	{ "enrolled", N_("Enrolled"), false },
+	{ "last_seen", N_("Last seen"), false }, { "days_unseen", N_("Days unseen"), true },
+	{ "last_host", N_("Last host"), false }, { "last_user", N_("Last user"), false },
+};
+
+struct stock_ctx {
+	struct report *rep;
+	int64_t now;
+	int r;
+};
+
+static void stocktake_row(const struct registry_entry *e, const struct inv_report_seen *s,
+			  void *userdata)
+{
+	struct stock_ctx *c = userdata;
+	char usb[16], last[32], days[32] = "";
+
+	snprintf(usb, sizeof(usb), "%04x:%04x", e->vid, e->pid);
+	admin_time(s->last_seen, last);
+	if (s->last_seen)
+		snprintf(days, sizeof(days), "%" PRId64, (c->now - s->last_seen) / 86400);
+	if (c->r >= 0)
+		c->r = report_add_row(c->rep, (const char *const[]){
+			e->medium_id, e->owner, e->asset, usb, e->serial, e->enrolled, last, days,
+			s->last_host, s->last_user });
+}
+
+int cmd_stocktake(int argc, char **argv)
+{
+	struct report_opts o;
+	struct registry *reg = NULL;
+	struct inv_report *ir = NULL;
+	struct report *rep = NULL;
+	struct report_col cols[ARRAY_SIZE(stocktake_cols)];
+	struct stock_ctx c;
+	int r;
+
+	r = parse(argc, argv, false, &o);
+	if (r >= 0)
+		return r;
+	if (load_registry(&o, &reg) < 0 || open_inventory(&o, &ir) < 0) {
+		registry_free(reg);
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
+		cols[i] = stocktake_cols[i];
+		cols[i].title = _(stocktake_cols[i].title);
+	}
+	r = report_new(cols, ARRAY_SIZE(cols), &rep);
+	c = (struct stock_ctx){ .rep = rep, .now = o.now };
+	if (r >= 0 && reg)
+		r = inv_report_stocktake(ir, reg, o.now - o.unseen, stocktake_row, &c);
+	if (r >= 0)
+		r = c.r;
+	inv_report_close(ir);
+	registry_free(reg);
+	if (r < 0) {
+		report_free(rep);
+		fprintf(stderr, _("mediagatectl stocktake: %s\n"), strerror(-r));
+		return 1;
+	}
+	return finish(rep, &o);
+}
+
+/* ---- history ---------------------------------------------------------- */
+
+static const struct report_col history_cols[] = {
+	{ "time", N_("Time"), false },
+	{ "event", N_("Event"), false },
+	{ "host", N_("Host"), false },
+	{ "details", N_("Details"), false },
+};
+
+static void history_row(int64_t t, const char *type, const char *host, const char *line,
+			void *userdata)
+{
+	struct stock_ctx *c = userdata;
+	char when[32];
+
+	admin_time(t, when);
+	if (c->r >= 0)
+		c->r = report_add_row(c->rep, (const char *const[]){ when, type, host, line });
+}
+
+int cmd_history(int argc, char **argv)
+{
+	struct report_opts o;
+	struct inv_report *ir = NULL;
+	struct report *rep = NULL;
+	struct report_col cols[ARRAY_SIZE(history_cols)];
+	struct stock_ctx c;
+	int r;
+
+	r = parse(argc, argv, true, &o);
+	if (r >= 0)
+		return r;
+	if (open_inventory(&o, &ir) < 0)
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
+		cols[i] = history_cols[i];
+		cols[i].title = _(history_cols[i].title);
+	}
+	r = report_new(cols, ARRAY_SIZE(cols), &rep);
+	c = (struct stock_ctx){ .rep = rep };
+	if (r >= 0)
+		r = inv_report_history(ir, o.medium, history_row, &c);
+	inv_report_close(ir);
+	if (r == 0) {
+		char a[256];
+
+		fprintf(stderr, _("mediagatectl history: nothing recorded for %s\n"),
+			admin_esc(a, sizeof(a), o.medium));
+		report_free(rep);
+		return 1;
+	}
+	if (r > 0)
+		r = c.r;
+	if (r < 0) {
+		report_free(rep);
+		fprintf(stderr, _("mediagatectl history: %s\n"), strerror(-r));
+		return 1;
+	}
+	return finish(rep, &o);
+}
