@@ -23,6 +23,7 @@ FUZZ_BASE_SRCS = $(wildcard daemon/src/strutil.c daemon/src/diag.c daemon/src/id
 FUZZ_policy_SRCS = $(FUZZ_BASE_SRCS) $(wildcard daemon/src/policy*.c)
 FUZZ_registry_SRCS = $(FUZZ_BASE_SRCS) $(wildcard daemon/src/registry*.c)
 FUZZ_descriptors_SRCS = $(FUZZ_BASE_SRCS)
+FUZZ_strutil_SRCS = $(wildcard daemon/src/strutil.c)
 FUZZ_CORE_OBJS = $(sort $(FUZZ_policy_SRCS:%.c=$(FUZZ_O)/%.o) $(FUZZ_registry_SRCS:%.c=$(FUZZ_O)/%.o))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_O)/%)
