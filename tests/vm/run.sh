@@ -13,6 +13,8 @@
 #   MG_VM_CACHE=DIR         kernel cache (default /var/cache/mediagate-vm if
 #                           writable, else build/vm-cache)
 #   ACCEL=kvm               use KVM instead of TCG
+#   VM_JOBS=1               boot the kernels one after another (default 2: in
+#                           parallel, each one's output printed when it is done)
 # Logs: BUILD_DIR/vm/<kernel>/run/ (console.log, marks.log, results/).
 # The module is not built here: `make check` / `make vm-*` run `make kmod` first
 # (a second make in the same kbuild tree at the same time would corrupt it).
@@ -41,6 +43,7 @@ if ! gcc -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wshadow -Iinclude/uapi
 fi
 
 fail=0
+labels=()
 for label in ${VM_KERNELS:-6.1 6.12}; do
 	case $label in
 	6.1) meta=amd64 ;;
@@ -67,8 +70,31 @@ for label in ${VM_KERNELS:-6.1 6.12}; do
 		continue
 	fi
 	echo "[$label] kernel $kver, module ${kos[*]:-(none)}"
-	$vm/lib/vm-run.sh -l "$label" -k "$MG_VM_CACHE/$kver/vmlinuz" -i "$out/$label/initrd.gz" \
-		-w "$out/$label/run" -s "$(echo ${SCENARIOS:-all} | tr ' ' ,)" || fail=1
+	echo "$MG_VM_CACHE/$kver/vmlinuz" >"$out/$label/kernel"
+	labels+=("$label")
 done
+
+# run_one LABEL: boot one kernel, all scenarios
+run_one() {
+	$vm/lib/vm-run.sh -l "$1" -k "$(cat "$out/$1/kernel")" -i "$out/$1/initrd.gz" \
+		-w "$out/$1/run" -s "$(echo ${SCENARIOS:-all} | tr ' ' ,)"
+}
+if [[ ${VM_JOBS:-2} -gt 1 && ${#labels[@]} -gt 1 ]]; then
+	# kernels in parallel; each one's output printed whole when it is done
+	pids=()
+	trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done' EXIT
+	for label in "${labels[@]}"; do
+		run_one "$label" >"$out/$label/vm-run.out" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${!labels[@]}"; do
+		wait "${pids[$i]}" || fail=1
+		cat "$out/${labels[$i]}/vm-run.out"
+	done
+else
+	for label in "${labels[@]}"; do
+		run_one "$label" || fail=1
+	done
+fi
 echo "[vm] whole VM suite: $(($(date +%s) - t_all)) s"
 exit $fail
