@@ -116,4 +116,4 @@ clean:
 	rm -rf build
 	$(MAKE) -C kmod clean
 
--include tests/fuzz/fuzz.mk bench/bench.mk tests/vm/vm.mk
+-include tests/fuzz/fuzz.mk bench/bench.mk tests/vm/vm.mk daemon/po/po.mk

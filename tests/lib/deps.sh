@@ -10,6 +10,7 @@ pkgs=(
 	libsqlite3-dev libssl-dev libjson-c-dev libsystemd-dev
 	# tests
 	libcmocka-dev umockdev libumockdev-dev sqlite3 cryptsetup-bin valgrind
+	gettext locales
 	# kernel module and VM tests
 	linux-headers-amd64 linux-headers-6.12-amd64 pahole kmod
 	qemu-system-x86 busybox-static udev socat dosfstools fdisk e2fsprogs cpio
@@ -21,7 +22,18 @@ for p in "${pkgs[@]}"; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[[ $st == installed ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+# tests/ledger runs mediagatectl under LANG=ja_JP.UTF-8: generate that locale
+# (needs the locales package; as root only, otherwise say what is missing).
+ensure_ja_locale() {
+	locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' && return 0
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "deps: locale ja_JP.UTF-8 missing; as root: localedef -i ja_JP -f UTF-8 ja_JP.UTF-8" >&2
+		return 1
+	fi
+	echo "deps: generating locale ja_JP.UTF-8"
+	localedef -i ja_JP -f UTF-8 ja_JP.UTF-8
+}
+[[ ${#missing[@]} -eq 0 ]] && { ensure_ja_locale; exit; }
 if [[ $(id -u) -ne 0 ]]; then
 	echo "deps: missing Debian packages: ${missing[*]}" >&2
 	echo "deps: run as root, or: apt-get install ${missing[*]}" >&2
@@ -31,3 +43,4 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=600 -qq update
 apt-get -o DPkg::Lock::Timeout=600 -qq install -y --no-install-recommends "${missing[@]}" >/dev/null
+ensure_ja_locale
