@@ -1087,6 +1087,12 @@ int loop_new(const struct loop_config *cfg, struct loop **ret_loop)
 	r = open_sources(l, cfg);
 	if (r < 0)
 		goto fail;
+	{
+		/* load the hash implementation now, not on the first plug */
+		uint8_t h[32];
+
+		(void)ident_hash_descriptors((const uint8_t *)"", 0, h);
+	}
 	r = kdev_replay(l->kdev);
 	if (r < 0)
 		log_warn_errno(r, "replay of pending holds failed");
