@@ -248,6 +248,12 @@ static int ident_attributes(struct udev_device *dev, int dirfd, struct ident_dev
 						 udev_list_entry_get_name(it));
 		if (!c)
 			continue;
+		/* match_parent also yields the interfaces of devices further
+		 * down (behind a hub): keep our own interfaces only. */
+		if (!udev_device_get_parent(c) ||
+		    strcmp(udev_device_get_syspath(udev_device_get_parent(c)),
+			   udev_device_get_syspath(dev)))
+			continue;
 		if (hex_attr_u8(c, "bInterfaceNumber", &in.number) < 0 ||
 		    hex_attr_u8(c, "bInterfaceClass", &in.cls) < 0 ||
 		    hex_attr_u8(c, "bInterfaceSubClass", &in.subcls) < 0 ||

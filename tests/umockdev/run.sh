@@ -204,6 +204,16 @@ awk '/^P: /{dev=$2} !(dev ~ /\/1-1$/ && /^L: port=/)' $fixtures_save/hub.umockde
 	>"$tmp/hub-noport.umockdev"
 explain hub-noport 1-1 --policy "$P"
 expect connect-from-removable allow "$P:$L_ANY" "  connect: hardwired"
+# a hub without descriptors: its own interface only, not those of the stick behind it.
+awk '/^P: /{dev=$2} !(dev ~ /\/1-1$/ && /^H: descriptors=/)' $fixtures_save/hub.umockdev \
+	>"$tmp/hub-nodesc.umockdev"
+explain hub-nodesc 1-1 --policy "$P"
+expect no-descriptors-own-interfaces-only allow "$P:$L_ANY" "  interface 0: 09:00:00 (hub)"
+if [[ $(grep -c '^  interface ' "$tmp/out") -ne 1 ]]; then
+	fail no-descriptors-own-interfaces-count "want exactly one interface"
+else
+	pass no-descriptors-own-interfaces-count
+fi
 fixtures=$fixtures_save
 
 # --- media variants on the plain stick ---
