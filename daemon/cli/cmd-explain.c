@@ -38,7 +38,8 @@ static void explain_usage(FILE *f)
 		"  The verdict the policy gives the USB device at SYSFS-PATH (/sys/devices/...,\n"
 		"  /sys/bus/usb/devices/NAME or NAME), the rule that decided it, and why.\n"
 		"  --policy FILE    policy to use (default " MEDIAGATE_DEFAULT_POLICY ")\n"
-		"  --registry FILE  registry of enrolled media (default: the policy's `set registry`)\n"
+		"  --registry FILE  registry of enrolled media (default: the policy's `set "
+		"registry`)\n"
 		"  --media SPEC     the medium on the stick (default: not probed yet):\n"
 		"                   none | plain[:FSTYPE[:LABEL]] |\n"
 		"                   luks2:UUID[:CIPHER:KEYBITS] | luks1:UUID[:CIPHER:KEYBITS]\n");
@@ -64,31 +65,26 @@ static void put_str(const char *s)
 	printf("\"%s\"", buf);
 }
 
+/* USB class codes (usb.org "Defined Class Codes"), for readable output. */
 static const char *class_name(uint8_t cls)
 {
-	switch (cls) {
-	case 0x00: return "per-interface";
-	case 0x01: return "audio";
-	case 0x02: return "comm";
-	case 0x03: return "hid";
-	case 0x05: return "physical";
-	case 0x06: return "image";
-	case 0x07: return "printer";
-	case 0x08: return "storage";
-	case 0x09: return "hub";
-	case 0x0a: return "cdc-data";
-	case 0x0b: return "smartcard";
-	case 0x0d: return "content-security";
-	case 0x0e: return "video";
-	case 0x0f: return "healthcare";
-	case 0x10: return "audio-video";
-	case 0xdc: return "diagnostic";
-	case 0xe0: return "wireless";
-	case 0xef: return "misc";
-	case 0xfe: return "application";
-	case 0xff: return "vendor";
-	default: return "other";
-	}
+	static const struct {
+		uint8_t code;
+		const char *name;
+	} names[] = {
+		{0x00, "per-interface"}, {0x01, "audio"},      {0x02, "comm"},
+		{0x03, "hid"},		 {0x05, "physical"},   {0x06, "image"},
+		{0x07, "printer"},	 {0x08, "storage"},    {0x09, "hub"},
+		{0x0a, "cdc-data"},	 {0x0b, "smartcard"},  {0x0d, "content-security"},
+		{0x0e, "video"},	 {0x0f, "healthcare"}, {0x10, "audio-video"},
+		{0xdc, "diagnostic"},	 {0xe0, "wireless"},   {0xef, "misc"},
+		{0xfe, "application"},	 {0xff, "vendor"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].code == cls)
+			return names[i].name;
+	return "other";
 }
 
 static bool valid_uuid(const char *s, size_t n)
@@ -98,7 +94,7 @@ static bool valid_uuid(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 
-		if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
+		if (dash ? s[i] != '-' : !s[i] || !strchr("0123456789abcdefABCDEF", s[i]))
 			return false;
 	}
 	return true;
@@ -150,7 +146,8 @@ static int parse_media(const char *spec, struct media_info *m, bool *ret_assumed
 		colon = strchr(uuid, ':');
 		if (!valid_uuid(uuid, colon ? (size_t)(colon - uuid) : strlen(uuid)))
 			return usage_error("--media '%s': bad LUKS UUID (want "
-					   "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", spec);
+					   "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+					   spec);
 		memcpy(m->luks_uuid, uuid, 36);
 		m->luks_uuid[36] = '\0';
 		if (!colon) {
@@ -171,7 +168,8 @@ static int parse_media(const char *spec, struct media_info *m, bool *ret_assumed
 		return 0;
 	}
 	return usage_error("--media '%s': want none, plain[:FSTYPE[:LABEL]], "
-			   "luks2:UUID[:CIPHER:KEYBITS] or luks1:UUID[:CIPHER:KEYBITS]", spec);
+			   "luks2:UUID[:CIPHER:KEYBITS] or luks1:UUID[:CIPHER:KEYBITS]",
+			   spec);
 }
 
 static void print_device(const char *path, const struct ident_device *d)
@@ -251,7 +249,7 @@ static void print_media(const struct media_info *m, bool given, bool assumed)
 static int check_registration(const char *path, const struct policy *p,
 			      const struct ident_device *dev, struct media_info *m)
 {
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	struct registry *reg = NULL;
 	char why[512];
 	int r;
@@ -319,7 +317,7 @@ static void print_decision(const struct policy_decision *dec, const struct ident
 
 static int load_policy(const char *path, bool check_owner, struct policy **ret)
 {
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	int r = policy_load(path, check_owner, ret, &diags);
 
 	if (r < 0) {
@@ -334,16 +332,16 @@ static int load_policy(const char *path, bool check_owner, struct policy **ret)
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "registry", required_argument, NULL, 'r' },
-		{ "media", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"policy", required_argument, NULL, 'p'},
+		{"registry", required_argument, NULL, 'r'},
+		{"media", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *policy_path = MEDIAGATE_DEFAULT_POLICY, *registry_path = NULL, *spec = NULL;
 	struct policy_decision dec;
 	struct ident_device dev;
-	struct media_info media = { .kind = MEDIA_UNKNOWN };
+	struct media_info media = {.kind = MEDIA_UNKNOWN};
 	struct policy *p = NULL;
 	bool explicit_policy = false, assumed = false;
 	int c, r;
@@ -373,7 +371,7 @@ int cmd_explain(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return usage_error("%s", argc - optind ? "give exactly one SYSFS-PATH"
-						      : "missing SYSFS-PATH");
+						       : "missing SYSFS-PATH");
 	if (spec) {
 		r = parse_media(spec, &media, &assumed);
 		if (r)

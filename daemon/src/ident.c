@@ -20,8 +20,8 @@
 #include "ident.h"
 #include "macro.h"
 
-#define DESC_READ_MAX 65536	/* wTotalLength is 16 bits; one config fits */
-#define ATTR_READ_MAX 4096	/* a sysfs attribute is at most a page */
+#define DESC_READ_MAX 65536 /* wTotalLength is 16 bits; one config fits */
+#define ATTR_READ_MAX 4096 /* a sysfs attribute is at most a page */
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref)
@@ -82,8 +82,7 @@ static int read_text(int dirfd, const char *name, char *buf, size_t bufsz)
  * A device string (manufacturer, product, serial): raw bytes up to the first
  * NUL, bounded to IDENT_STR_MAX-1. Missing attribute = empty string.
  */
-static int read_device_string(int dirfd, const char *name, char dst[IDENT_STR_MAX],
-			      bool *truncated)
+static int read_device_string(int dirfd, const char *name, char dst[IDENT_STR_MAX], bool *truncated)
 {
 	char buf[ATTR_READ_MAX + 1];
 	const char *nul;
@@ -216,8 +215,8 @@ static int ident_attributes(struct udev_device *dev, int dirfd, struct ident_dev
 	_cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
 	struct udev_list_entry *it;
 	unsigned long v[6];
-	static const char *const names[] = { "idVendor", "idProduct", "bcdDevice",
-					     "bDeviceClass", "bDeviceSubClass", "bDeviceProtocol" };
+	static const char *const names[] = {"idVendor",	    "idProduct",       "bcdDevice",
+					    "bDeviceClass", "bDeviceSubClass", "bDeviceProtocol"};
 	int r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
@@ -269,7 +268,7 @@ static int ident_attributes(struct udev_device *dev, int dirfd, struct ident_dev
 int ident_from_udev(struct udev_device *udev_dev, struct ident_device *ret_dev)
 {
 	_cleanup_close_ int dirfd = -1;
-	struct ident_device d = { 0 };
+	struct ident_device d = {0};
 	struct udev_device *dev = udev_dev;
 	const char *devtype, *name;
 	int r;
@@ -318,7 +317,8 @@ static int resolve_syspath(const char *path, char *buf, size_t bufsz)
 	if (strchr(path, '/')) {
 		n = snprintf(buf, bufsz, "%s", path);
 	} else {
-		if (!*path || strspn(path, "0123456789abcdefghijklmnopqrstuvwxyz.:-") != strlen(path) ||
+		if (!*path ||
+		    strspn(path, "0123456789abcdefghijklmnopqrstuvwxyz.:-") != strlen(path) ||
 		    strstr(path, ".."))
 			return -EINVAL;
 		n = snprintf(buf, bufsz, "/sys/bus/usb/devices/%s", path);
@@ -355,7 +355,7 @@ int ident_from_syspath(const char *syspath, struct ident_device *ret_dev)
 static unsigned int event_speed(uint8_t speed)
 {
 	/* enum usb_device_speed */
-	static const unsigned int mbps[] = { 0, 1, 12, 480, 480, 5000, 10000 };
+	static const unsigned int mbps[] = {0, 1, 12, 480, 480, 5000, 10000};
 
 	return speed < ARRAY_SIZE(mbps) ? mbps[speed] : 0;
 }
@@ -373,7 +373,7 @@ static void copy_field(char dst[IDENT_STR_MAX], const char *src, size_t srcsz)
 
 int ident_from_event(const struct mediagate_event *ev, struct ident_device *ret_dev)
 {
-	struct ident_device d = { 0 };
+	struct ident_device d = {0};
 	size_t n;
 
 	if (!ev || ev->size != sizeof(*ev) || ev->num_intf > MEDIAGATE_MAX_INTF ||
@@ -403,9 +403,9 @@ int ident_from_event(const struct mediagate_event *ev, struct ident_device *ret_
 	}
 	d.n_intf = ev->num_intf;
 	d.speed_mbps = event_speed(ev->speed);
-	d.connect = ev->removable == MEDIAGATE_REMOVABLE_YES	 ? IDENT_CONNECT_HOTPLUG :
-		    ev->removable == MEDIAGATE_REMOVABLE_FIXED ? IDENT_CONNECT_HARDWIRED :
-								 IDENT_CONNECT_UNKNOWN;
+	d.connect = ev->removable == MEDIAGATE_REMOVABLE_YES	 ? IDENT_CONNECT_HOTPLUG
+		    : ev->removable == MEDIAGATE_REMOVABLE_FIXED ? IDENT_CONNECT_HARDWIRED
+								 : IDENT_CONNECT_UNKNOWN;
 	copy_field(d.serial, ev->serial, sizeof(ev->serial));
 	copy_field(d.product, ev->product, sizeof(ev->product));
 	copy_field(d.manufacturer, ev->manufacturer, sizeof(ev->manufacturer));

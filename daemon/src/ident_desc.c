@@ -61,7 +61,7 @@ static int add_intf(struct ident_device *d, const uint8_t *p)
  */
 static int parse_config(const uint8_t *p, size_t len, bool take, struct ident_device *d)
 {
-	size_t off = p[0];	/* skip the configuration descriptor itself */
+	size_t off = p[0]; /* skip the configuration descriptor itself */
 
 	while (off < len) {
 		size_t left = len - off;
@@ -90,7 +90,7 @@ static int parse_config(const uint8_t *p, size_t len, bool take, struct ident_de
 int ident_parse_descriptors(const uint8_t *buf, size_t len, unsigned int config,
 			    struct ident_device *ret_dev)
 {
-	struct ident_device d = { 0 };
+	struct ident_device d = {0};
 	unsigned int n_cfg, seen = 0;
 	bool found_active = false;
 	size_t off;

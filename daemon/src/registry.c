@@ -31,16 +31,16 @@
 
 #define REGISTRY_FILE_MAX (256u << 20)
 #define REGISTRY_MAX_DIAGS 1000
-#define TOK_MAX 1024		/* longest token kept; longer ones are flagged */
+#define TOK_MAX 1024 /* longest token kept; longer ones are flagged */
 
 struct registry {
-	struct registry_entry *v;	/* mmap()ed, v_bytes long */
+	struct registry_entry *v; /* mmap()ed, v_bytes long */
 	size_t n, v_bytes;
 	/* Slots: low 32 bits index+1 into v (0 = empty), high 32 bits the
 	 * key's hash, so a probe rarely touches an entry that is not it. */
 	uint64_t *by_uuid;
 	uint64_t *by_id;
-	size_t mask;		/* table size - 1 (a power of two) */
+	size_t mask; /* table size - 1 (a power of two) */
 	uint64_t seed;
 };
 
@@ -51,7 +51,7 @@ enum tok_kind { TOK_EOF, TOK_EOL, TOK_WORD, TOK_STRING, TOK_ERROR };
 struct tok {
 	enum tok_kind kind;
 	unsigned int line, col;
-	size_t len;		/* decoded length (may exceed TOK_MAX: too_long) */
+	size_t len; /* decoded length (may exceed TOK_MAX: too_long) */
 	bool too_long;
 	char text[TOK_MAX + 1];
 };
@@ -113,7 +113,8 @@ static void skip_blanks(struct lexer *lx)
 		} else if (c == '\\' && lx->p + 1 < lx->end && lx->p[1] == '\n') {
 			lx->p++;
 			newline(lx);
-		} else if (c == '\\' && lx->p + 2 < lx->end && lx->p[1] == '\r' && lx->p[2] == '\n') {
+		} else if (c == '\\' && lx->p + 2 < lx->end && lx->p[1] == '\r' &&
+			   lx->p[2] == '\n') {
 			lx->p += 2;
 			newline(lx);
 		} else if (c == '#') {
@@ -323,8 +324,8 @@ static bool valid_medium_id(const struct tok *t)
 {
 	if (t->too_long || t->len == 0 || t->len >= sizeof(((struct registry_entry *)0)->medium_id))
 		return false;
-	if (!((t->text[0] >= 'A' && t->text[0] <= 'Z') || (t->text[0] >= 'a' && t->text[0] <= 'z') ||
-	      (t->text[0] >= '0' && t->text[0] <= '9')))
+	if (!((t->text[0] >= 'A' && t->text[0] <= 'Z') ||
+	      (t->text[0] >= 'a' && t->text[0] <= 'z') || (t->text[0] >= '0' && t->text[0] <= '9')))
 		return false;
 	for (size_t i = 1; i < t->len; i++) {
 		char c = t->text[i];
@@ -379,7 +380,7 @@ static bool parse_usb_id(const struct tok *t, uint16_t *vid, uint16_t *pid)
 
 static bool valid_date(const struct tok *t)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, m, d;
 
 	if (t->len != 10 || t->text[4] != '-' || t->text[7] != '-')
@@ -412,8 +413,8 @@ enum field {
 };
 
 static const char *const field_names[F_MAX] = {
-	[F_LUKS] = "luks2/luks1", [F_USB] = "usb",	     [F_SERIAL] = "serial",
-	[F_OWNER] = "owner",	  [F_ASSET] = "asset",	     [F_ENROLLED] = "enrolled",
+	[F_LUKS] = "luks2/luks1", [F_USB] = "usb",     [F_SERIAL] = "serial",
+	[F_OWNER] = "owner",	  [F_ASSET] = "asset", [F_ENROLLED] = "enrolled",
 	[F_RETIRED] = "retired",
 };
 
@@ -454,9 +455,9 @@ static int keyword(const struct tok *k)
 		size_t len;
 		int field;
 	} kw[] = {
-		{ "luks2", 5, F_LUKS },	      { "luks1", 5, F_LUKS },	   { "usb", 3, F_USB },
-		{ "serial", 6, F_SERIAL },    { "owner", 5, F_OWNER },	   { "asset", 5, F_ASSET },
-		{ "enrolled", 8, F_ENROLLED }, { "retired", 7, F_RETIRED },
+		{"luks2", 5, F_LUKS},	     {"luks1", 5, F_LUKS},	{"usb", 3, F_USB},
+		{"serial", 6, F_SERIAL},     {"owner", 5, F_OWNER},	{"asset", 5, F_ASSET},
+		{"enrolled", 8, F_ENROLLED}, {"retired", 7, F_RETIRED},
 	};
 
 	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
@@ -485,7 +486,7 @@ static int parse_attr(struct lexer *lx, const struct tok *k, struct registry_ent
 		return -2;
 	if (v.kind == TOK_EOL || v.kind == TOK_EOF) {
 		lex_error(lx, v.line, v.col, "missing value after '%s'", k->text);
-		return -3;	/* the EOL is consumed: tell the caller */
+		return -3; /* the EOL is consumed: tell the caller */
 	}
 	if (f == F_SERIAL || f == F_OWNER || f == F_ASSET) {
 		if (v.kind != TOK_STRING) {
@@ -494,8 +495,7 @@ static int parse_attr(struct lexer *lx, const struct tok *k, struct registry_ent
 			return -1;
 		}
 	} else if (v.kind != TOK_WORD) {
-		lex_error(lx, v.line, v.col, "expected a value, not a string, after '%s'",
-			  k->text);
+		lex_error(lx, v.line, v.col, "expected a value, not a string, after '%s'", k->text);
 		return -1;
 	}
 	if (have[f])
@@ -560,7 +560,7 @@ static uint64_t hash_str(uint64_t seed, const char *s)
 }
 
 #define SLOT_INDEX(s) ((uint32_t)(s))
-#define SLOT_MAKE(idx, h) ((uint64_t)(idx) | ((h) & 0xffffffff00000000ull))
+#define SLOT_MAKE(idx, h) ((uint64_t)(idx) | ((h)&0xffffffff00000000ull))
 
 /* Find the slot holding @key in @tab (or the empty slot where it would go). */
 static size_t slot_find(const struct registry *r, const uint64_t *tab, const char *key,
@@ -633,7 +633,7 @@ static int parse_medium_fields(struct parser *ps, struct tok *t, struct registry
 	struct lexer *lx = &ps->lx;
 	struct tok id;
 	struct pos pos;
-	bool have[F_MAX] = { false };
+	bool have[F_MAX] = {false};
 	unsigned int errors = lx->n_errors;
 	unsigned int line = t->line, col = t->col;
 	char buf[80];
@@ -652,7 +652,8 @@ static int parse_medium_fields(struct parser *ps, struct tok *t, struct registry
 	id_pos->col = id.col;
 	if (!valid_medium_id(&id))
 		lex_error(lx, id.line, id.col,
-			  "bad medium id '%s' (1-63 of A-Z a-z 0-9 . _ -, starting with a letter or digit)",
+			  "bad medium id '%s' (1-63 of A-Z a-z 0-9 . _ -, starting with a letter "
+			  "or digit)",
 			  esc(buf, sizeof(buf), id.text, id.too_long ? TOK_MAX : id.len));
 	else
 		memcpy(e->medium_id, id.text, id.len + 1);
@@ -685,7 +686,7 @@ static int parse_medium_fields(struct parser *ps, struct tok *t, struct registry
 		if (f >= 0) {
 			have[f] = true;
 			if (f == F_LUKS)
-				*uuid_pos = pos;	/* for duplicate reports */
+				*uuid_pos = pos; /* for duplicate reports */
 		}
 	}
 	if (lx->n_errors != errors)
@@ -702,7 +703,7 @@ static void parse_medium(struct parser *ps, struct tok *t)
 {
 	/* Slot n exists: see max_entries() for the bound. */
 	struct registry_entry *e = &ps->reg->v[ps->reg->n];
-	struct pos id_pos = { 0 }, uuid_pos = { 0 };
+	struct pos id_pos = {0}, uuid_pos = {0};
 
 	if (parse_medium_fields(ps, t, e, &id_pos, &uuid_pos) < 0 ||
 	    add_entry(ps, e, &id_pos, &uuid_pos) < 0)
@@ -752,8 +753,8 @@ static struct registry *registry_new(size_t max)
 	/* Zeroed and populated in one go: demand faults on 100 000 entries of
 	 * ~630 bytes cost more than the parsing itself. */
 	r->v_bytes = max * sizeof(*r->v);
-	v = mmap(NULL, r->v_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		 -1, 0);
+	v = mmap(NULL, r->v_bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	r->v = v == MAP_FAILED ? NULL : v;
 	r->by_uuid = calloc(size, sizeof(uint64_t));
 	r->by_id = calloc(size, sizeof(uint64_t));
@@ -764,11 +765,11 @@ static struct registry *registry_new(size_t max)
 	return TAKE_PTR(r);
 }
 
-int registry_parse_buffer(const char *name, const char *buf, size_t len,
-			  struct registry **ret_reg, struct diag_list *diags)
+int registry_parse_buffer(const char *name, const char *buf, size_t len, struct registry **ret_reg,
+			  struct diag_list *diags)
 {
 	_cleanup_(registry_freep) struct registry *reg = NULL;
-	struct parser ps = { 0 };
+	struct parser ps = {0};
 	struct tok *t;
 	int r = 0;
 
@@ -880,7 +881,7 @@ const struct registry_entry *registry_find_uuid(const struct registry *r, const 
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		key[i] = (luks_uuid[i] >= 'A' && luks_uuid[i] <= 'F') ? (char)(luks_uuid[i] + 32)
-								       : luks_uuid[i];
+								      : luks_uuid[i];
 	key[n] = '\0';
 	return lookup(r, r->by_uuid, key, true);
 }
@@ -902,8 +903,8 @@ static void print_quoted(FILE *f, const char *key, const char *s)
 
 void registry_print_entry(const struct registry_entry *e, FILE *f)
 {
-	fprintf(f, "medium %s luks%d %s usb %04x:%04x", e->medium_id, e->luks_version,
-		e->luks_uuid, e->vid, e->pid);
+	fprintf(f, "medium %s luks%d %s usb %04x:%04x", e->medium_id, e->luks_version, e->luks_uuid,
+		e->vid, e->pid);
 	print_quoted(f, "serial", e->serial);
 	print_quoted(f, "owner", e->owner);
 	print_quoted(f, "asset", e->asset);
@@ -941,8 +942,8 @@ bool registry_check(const struct registry *r, const struct ident_device *dev,
 		return false;
 	}
 	if (media->luks_version != e->luks_version) {
-		snprintf(why, whysz, "medium %s: LUKS%d header, registered as LUKS%d",
-			 e->medium_id, media->luks_version, e->luks_version);
+		snprintf(why, whysz, "medium %s: LUKS%d header, registered as LUKS%d", e->medium_id,
+			 media->luks_version, e->luks_version);
 		return false;
 	}
 	if (!dev) {

@@ -32,7 +32,8 @@ static const char good[] =
 	"       owner \"Taro Yamada\" asset \"PC-0042\" enrolled 2026-11-21\n"
 	"\n"
 	"medium USB-0043 luks2 " UUID2 " usb 0781:5583 serial \"A\\x1b[31m\\\"\\\\\" "
-	"owner \"\xe5\xb1\xb1\xe7\x94\xb0\" asset \"PC-0043\" enrolled 2026-01-02 retired 2026-06-30\n";
+	"owner \"\xe5\xb1\xb1\xe7\x94\xb0\" asset \"PC-0043\" enrolled 2026-01-02 retired "
+	"2026-06-30\n";
 
 static struct registry *parse(const char *buf, struct diag_list *diags)
 {
@@ -49,7 +50,7 @@ static struct registry *parse(const char *buf, struct diag_list *diags)
 
 static void test_parse_good(void **state)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r = parse(good, &d);
 	const struct registry_entry *e;
 
@@ -93,7 +94,7 @@ static void test_parse_good(void **state)
 /* Canonical print parses back to the same entry, hostile bytes included. */
 static void test_print_roundtrip(void **state)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r = parse(good, &d), *r2;
 	char *buf = NULL;
 	size_t len = 0;
@@ -127,7 +128,7 @@ static void test_print_roundtrip(void **state)
 
 static void expect_diags(const char *buf, const char *expected)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r = parse(buf, &d);
 	char *out = NULL;
 	size_t len = 0;
@@ -164,7 +165,7 @@ static void test_errors(void **state)
 	/* a NUL byte in the middle of the buffer is not a string terminator */
 	{
 		static const char nul[] = "medium A\0 luks2\n";
-		struct diag_list d = { 0 };
+		struct diag_list d = {0};
 		struct registry *r = NULL;
 
 		assert_int_equal(registry_parse_buffer("t.reg", nul, sizeof(nul) - 1, &r, &d),
@@ -183,9 +184,12 @@ static void test_duplicates(void **state)
 
 	(void)state;
 	snprintf(buf, sizeof(buf),
-		 "medium A luks2 %s usb 0781:5583 serial \"x\" owner \"o\" asset \"a\" enrolled 2026-11-21\n"
-		 "medium A luks2 %s usb 0781:5583 serial \"x\" owner \"o\" asset \"a\" enrolled 2026-11-21\n"
-		 "medium B luks2 %s usb 0781:5583 serial \"x\" owner \"o\" asset \"a\" enrolled 2026-11-21\n",
+		 "medium A luks2 %s usb 0781:5583 serial \"x\" owner \"o\" asset \"a\" enrolled "
+		 "2026-11-21\n"
+		 "medium A luks2 %s usb 0781:5583 serial \"x\" owner \"o\" asset \"a\" enrolled "
+		 "2026-11-21\n"
+		 "medium B luks2 %s usb 0781:5583 serial \"x\" owner \"o\" asset \"a\" enrolled "
+		 "2026-11-21\n",
 		 UUID1, UUID2, UUID1);
 	expect_diags(buf, "t.reg:2:8: duplicate medium id (first defined on line 1)\n"
 			  "t.reg:3:16: duplicate LUKS UUID (first registered on line 1)\n");
@@ -194,7 +198,7 @@ static void test_duplicates(void **state)
 static void test_load_refuses_writable(void **state)
 {
 	char path[] = "/tmp/test-registry-XXXXXX";
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r = NULL;
 	int fd = mkstemp(path);
 
@@ -218,19 +222,18 @@ static void test_load_refuses_writable(void **state)
 
 static struct media_info luks(const char *uuid, const char *cipher, unsigned int bits, int ver)
 {
-	struct media_info m = { .kind = MEDIA_LUKS, .luks_version = ver, .key_bits = bits };
+	struct media_info m = {.kind = MEDIA_LUKS, .luks_version = ver, .key_bits = bits};
 
 	snprintf(m.luks_uuid, sizeof(m.luks_uuid), "%s", uuid);
 	snprintf(m.cipher, sizeof(m.cipher), "%s", cipher);
 	return m;
 }
 
-static void check_reg(const struct registry *r, const struct ident_device *dev,
-			 struct media_info m, bool want, const char *why_has)
+static void check_reg(const struct registry *r, const struct ident_device *dev, struct media_info m,
+		      bool want, const char *why_has)
 {
 	static const struct policy_encryption enc = {
-		.luks_version = 2, .cipher = "aes-xts-plain64", .min_key_bits = 512
-	};
+		.luks_version = 2, .cipher = "aes-xts-plain64", .min_key_bits = 512};
 	const struct registry_entry *e = NULL;
 	char why[256];
 	bool got;
@@ -245,24 +248,23 @@ static void check_reg(const struct registry *r, const struct ident_device *dev,
 
 static void test_check(void **state)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r = parse(good, &d);
-	struct ident_device dev = { .vid = 0x0781, .pid = 0x5583, .serial = "4C530001" };
+	struct ident_device dev = {.vid = 0x0781, .pid = 0x5583, .serial = "4C530001"};
 	struct ident_device other = dev;
-	struct media_info plain = { .kind = MEDIA_PLAIN };
+	struct media_info plain = {.kind = MEDIA_PLAIN};
 
 	(void)state;
 	check_reg(r, &dev, luks(UUID1, "aes-xts-plain64", 512, 2), true, "medium USB-0042");
 	check_reg(r, &dev, luks("3F0C6A1E-8D2B-4C4E-9A57-0B1D2E3F4A5B", "aes-xts-plain64", 512, 2),
-		     true, "USB-0042");
-	check_reg(r, &dev, luks("00000000-0000-0000-0000-000000000000", "aes-xts-plain64",
-				   512, 2),
-		     false, "not in the registry");
+		  true, "USB-0042");
+	check_reg(r, &dev, luks("00000000-0000-0000-0000-000000000000", "aes-xts-plain64", 512, 2),
+		  false, "not in the registry");
 	check_reg(r, &dev, plain, false, "not a LUKS medium");
 	/* header copied onto another stick: identity differs */
 	other.pid = 0x5581;
 	check_reg(r, &other, luks(UUID1, "aes-xts-plain64", 512, 2), false,
-		     "USB id 0781:5581, enrolled as 0781:5583");
+		  "USB id 0781:5581, enrolled as 0781:5583");
 	other = dev;
 	snprintf(other.serial, sizeof(other.serial), "4C530002");
 	check_reg(r, &other, luks(UUID1, "aes-xts-plain64", 512, 2), false, "USB serial");
@@ -286,7 +288,8 @@ static char *generate(size_t n, size_t *ret_len)
 
 	for (size_t i = 0; i < n; i++)
 		fprintf(f,
-			"medium M%06zu luks2 %08zx-0000-4000-8000-%012zx usb 0781:5583 serial \"S%zu\" "
+			"medium M%06zu luks2 %08zx-0000-4000-8000-%012zx usb 0781:5583 serial "
+			"\"S%zu\" "
 			"owner \"Owner %zu\" asset \"A-%zu\" enrolled 2026-01-01\n",
 			i, i * 2654435761u % 0xffffffffu, i, i, i, i);
 	fclose(f);
@@ -306,7 +309,7 @@ static void test_many(void **state)
 {
 	size_t len, n = 100000;
 	char *buf = generate(n, &len);
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r = NULL;
 	char key[64];
 	double t0;
@@ -334,7 +337,7 @@ static void test_minimal_entries(void **state)
 {
 	static const char ids[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	char buf[sizeof(ids) * 120];
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r = NULL;
 	size_t len = 0;
 
@@ -358,7 +361,7 @@ static int bench(size_t n)
 {
 	size_t len;
 	char *buf = generate(n, &len);
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r = NULL;
 	double t0, t1, t2;
 	char key[64];
@@ -385,7 +388,7 @@ static int bench(size_t n)
 /* Golden-suite helper: print canonical entries or the diagnostics. */
 static int parse_file(const char *path)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r = NULL;
 	char *buf = NULL;
 	size_t len = 0, n;
