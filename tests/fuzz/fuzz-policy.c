@@ -8,6 +8,11 @@
  *  - success: the canonical print re-parses, and prints back identically;
  *    both policies agree on rule count, settings and every decision over a
  *    fixed set of devices x media; each decision is well-formed.
+ *
+ * The input's last "#dev:" comment, a comment to the parser, also describes
+ * one more device (binary: ids, connect type, interfaces, then the strings
+ * serial|manufacturer|product|port|label), so the fuzzer steers the matcher
+ * as well as the parser.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -20,7 +25,7 @@
 #define NAME_IN "fuzz.conf"
 #define NAME_CANON "canonical.conf"
 
-static struct ident_device devs[FUZZ_N_DEVS];
+static struct ident_device devs[FUZZ_N_DEVS + 1];	/* the last one from the input */
 static struct media_info media[FUZZ_N_MEDIA];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -28,6 +33,54 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_devices(devs);
 	fuzz_media(media);
 	return 0;
+}
+
+/* Take bytes up to '|' (or the end) as a NUL-free device string. */
+static void take_str(const uint8_t **p, const uint8_t *end, char *dst, size_t dstsz)
+{
+	size_t n = 0;
+
+	while (*p < end && **p != '|') {
+		if (**p && n + 1 < dstsz)
+			dst[n++] = (char)**p;
+		(*p)++;
+	}
+	if (*p < end)
+		(*p)++;
+	dst[n] = '\0';
+}
+
+/* The device of the last "#dev:" comment; false if there is none. */
+static bool input_device(const uint8_t *data, size_t size, struct ident_device *d,
+			 struct media_info *m)
+{
+	const uint8_t *p = NULL, *end = data + size, *q = data;
+	unsigned int n_intf;
+
+	while ((q = memmem(q, (size_t)(end - q), "#dev:", 5))) {
+		q += 5;
+		p = q;
+	}
+	if (!p || end - p < 6)
+		return false;
+	fuzz_dev(d, "", (uint16_t)(p[0] << 8 | p[1]), (uint16_t)(p[2] << 8 | p[3]),
+		 (enum ident_connect)(p[4] % 3), "", "", "");
+	n_intf = p[5] % 6;
+	p += 6;
+	for (unsigned int i = 0; i < n_intf && end - p >= 3; i++, p += 3)
+		fuzz_intf(d, p[0], p[1], p[2]);
+	if (end - p >= 1 && *p < 0x10)		/* a device class byte, then strings */
+		d->cls = *p++ * 0x11;
+	take_str(&p, end, d->serial, sizeof(d->serial));
+	take_str(&p, end, d->manufacturer, sizeof(d->manufacturer));
+	take_str(&p, end, d->product, sizeof(d->product));
+	take_str(&p, end, d->port, sizeof(d->port));
+	snprintf(d->name, sizeof(d->name), "%s", d->port);
+	memset(m, 0, sizeof(*m));
+	m->kind = MEDIA_PLAIN;
+	snprintf(m->fstype, sizeof(m->fstype), "vfat");
+	take_str(&p, end, m->label, sizeof(m->label));
+	return true;
 }
 
 static void print_policy(const void *p, FILE *f)
@@ -93,11 +146,17 @@ static void check_decision(const struct policy_decision *d, const char *name, un
 
 /* @a (parsed from the input) and @b (from its canonical print) decide alike. */
 static void check_decisions(const struct policy *a, unsigned int a_lines, const struct policy *b,
-			    unsigned int b_lines)
+			    unsigned int b_lines, int n_devs, const struct media_info *dev_media)
 {
-	for (int i = 0; i < FUZZ_N_DEVS; i++) {
-		for (int j = 0; j < FUZZ_N_MEDIA; j++) {
+	for (int i = 0; i < n_devs; i++) {
+		for (int j = 0; j < FUZZ_N_MEDIA + 1; j++) {
 			const struct media_info *m = j == 0 ? NULL : &media[j];
+
+			if (j == FUZZ_N_MEDIA) {	/* the input device's own medium */
+				if (i < FUZZ_N_DEVS)
+					continue;
+				m = dev_media;
+			}
 			struct policy_decision da, db;
 
 			policy_decide(a, &devs[i], m, &da);
@@ -136,9 +195,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct policy *const sentinel = (struct policy *)&devs[0];
 	struct policy *p = sentinel, *q = sentinel;
 	struct diag_list diags = {0};
+	struct media_info dev_media;
 	char *c1, *c2;
 	size_t n1, n2;
-	int r;
+	int r, n_devs;
 
 	r = policy_parse_buffer(NAME_IN, (const char *)data, size, &p, &diags);
 	if (r < 0 || p == sentinel) {
@@ -165,7 +225,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_assert(n1 == n2 && memcmp(c1, c2, n1) == 0, "print -> parse -> print differs");
 
 	check_settings(p, q);
-	check_decisions(p, count_lines((const char *)data, size), q, count_lines(c1, n1));
+	n_devs = input_device(data, size, &devs[FUZZ_N_DEVS], &dev_media) ? FUZZ_N_DEVS + 1
+									    : FUZZ_N_DEVS;
+	check_decisions(p, count_lines((const char *)data, size), q, count_lines(c1, n1), n_devs,
+			&dev_media);
 
 	free(c1);
 	free(c2);
