@@ -17,5 +17,6 @@ int cmd_org_key(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_stocktake(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

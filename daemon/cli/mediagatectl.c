@@ -27,6 +27,8 @@ static const struct verb verbs[] = {
 	  N_("unregister MEDIUM             remove a medium from the registry") },
 	{ "retire", cmd_retire,
 	  N_("retire DEVICE [--yes]         crypto-erase a medium and mark it retired") },
+	{ "verify", cmd_verify,
+	  N_("verify DEVICE [--org-pub F]   is it a registered medium (registry + signed token)?") },
 	{ "org-key", cmd_org_key,
 	  N_("org-key init|show             create or show the organisation key pair") },
 	{ "inventory", cmd_inventory,
