@@ -6,6 +6,16 @@
 import re, sys
 
 T = {
+'usage: mediagatectl verify DEVICE [--org-pub F] [--registry F] [--policy F]\\n         [--usb-id VVVV:PPPP --usb-serial S]\\n  Check that DEVICE is a registered company medium (registry and signed token).\\n':
+ '使い方: mediagatectl verify DEVICE [--org-pub F] [--registry F] [--policy F]\\n         [--usb-id VVVV:PPPP --usb-serial S]\\n  DEVICE が登録済みの会社支給媒体か (登録簿と署名付きトークン) を確認します。\\n',
+'not registered: %s\\n': '未登録: %s\\n',
+'mediagatectl verify: no USB identity for %s: %s\\n': 'mediagatectl verify: %s の USB 識別情報がありません: %s\\n',
+'mediagatectl verify: cannot load the organisation key %s: %s\\n': 'mediagatectl verify: 組織鍵 %s を読み込めません: %s\\n',
+'mediagatectl verify: cannot read %s: %s\\n': 'mediagatectl verify: %s を読めません: %s\\n',
+'registry: %s\\n': '登録簿: %s\\n',
+'no organisation token in the LUKS2 header': 'LUKS2 ヘッダーに組織トークンがありません',
+'registered: %s\\n': '登録済み: %s\\n',
+'verify DEVICE [--org-pub F]   is it a registered medium (registry + signed token)?': 'verify DEVICE [--org-pub F]   登録済み媒体か確認します (登録簿 + 署名付きトークン)',
 'Passphrase: ': 'パスフレーズ: ',
 'Passphrase again: ': 'パスフレーズ (確認): ',
 'yes': 'はい',
