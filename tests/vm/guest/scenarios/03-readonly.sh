@@ -28,6 +28,7 @@ scenario() {
 	disk=$(disk_of "$d")
 	udevadm settle --timeout=10
 	ro_checks ro "$disk" "$DATA_SHA"
+	check sd-reports-write-protect eval "dmesg | grep -q 'Write Protect is on'"
 
 	# SCSI revalidation
 	echo 1 >/sys/block/$disk/device/rescan
@@ -54,4 +55,28 @@ scenario() {
 	check unplug req unplug s3
 	s=$(req sha s3)
 	expect host-image-byte-identical "${s#ok }" "$DATA_SHA"
+
+	# a LUKS2 stick: its header is readable through the write-blocker (what
+	# the daemon probes before upgrading a registered stick)
+	ev_mark
+	check plug-luks req plug-storage s3l luks LUKS0003
+	if ev=$(ev_wait 20 "type=held .*serial=LUKS0003"); then
+		d=$(usb_by_serial LUKS0003)
+		check luks-verdict-readonly mg_cmd verdict "$(ev_get "$ev" handle)" readonly
+		if wait_until 20 disk_of "$d"; then
+			disk=$(disk_of "$d")
+			udevadm settle --timeout=10
+			expect luks-blkid-type "$(blkid -o value -s TYPE /dev/$disk)" crypto_LUKS
+			expect luks-uuid-read-through-blocker "$(cryptsetup luksUUID /dev/$disk 2>&1)" "$LUKS_UUID"
+			check_fails luks-header-write-refused dd if=/dev/zero of=/dev/$disk bs=4096 count=1 oflag=direct
+			udevadm settle --timeout=10
+		else
+			nok luks-disk-appears "no disk for the LUKS stick"
+		fi
+	else
+		nok luks-held "no HELD for LUKS0003: $(tail -n 3 "$EVLOG")"
+	fi
+	check unplug-luks req unplug s3l
+	s=$(req sha s3l)
+	expect luks-host-image-byte-identical "${s#ok }" "$LUKS_SHA"
 }

@@ -4,6 +4,9 @@
 #   registered LUKS2 stick     -> read-only, probed, then read-write
 #   unknown plain (vfat) stick -> read-only, stays read-only
 #   LUKS2 not in the registry  -> read-only (header known, serial differs)
+#   mount/unmount of the plain stick -> one audit line each, user, mode
+#   composite mass storage + HID gadget -> blocked whole (shipped rules)
+#   keyboard -> not held, works
 #   daemon killed while a stick waits -> held (no disk) until the restarted
 #                                        daemon decides it from the replay
 DLOG=$RUN/daemon-audit.log
@@ -37,6 +40,15 @@ audit_wait() {
 }
 # count_audit ERE
 count_audit() { grep -cE "$1" "$DLOG"; }
+# kbd_input: the input device of the QEMU USB keyboard
+kbd_input() {
+	local d
+	for d in /sys/bus/usb/devices/*; do
+		[[ -f $d/product && $(cat "$d/product") == "QEMU USB Keyboard" ]] || continue
+		[[ -n $(input_of "$(basename "$d")") ]] && return 0
+	done
+	return 1
+}
 raw_write() { dd if=/dev/zero of="/dev/$1" bs=4096 seek=4096 count=1 oflag=direct conv=fsync,notrunc; }
 
 # stick ID IMAGE SERIAL: plug, wait for the disk the daemon let in; prints it
@@ -58,17 +70,19 @@ scenario() {
 }
 
 body() {
-	local disk line inv
+	local disk line inv d
 	mg_load || return
 	if ! command -v mediagated >/dev/null; then
 		nok daemon-present "mediagated not in the initramfs (run with MEDIAGATED=build/.../mediagated)"
 		return
 	fi
 	mkdir -p /etc/mediagate
+	# the rules of the shipped policy/mediagate.conf
 	cat >/etc/mediagate/mediagate.conf <<-'EOF'
 		set registry "/etc/mediagate/registry"
 		set encryption luks2 cipher aes-xts-plain64 min-key-bits 512
-		block    storage with-interface { hid }
+		list badusb = { hid comm wireless }
+		block    storage with-interface one-of $badusb
 		allow    storage media registered
 		readonly storage
 		allow    any
@@ -101,6 +115,16 @@ body() {
 			>/dev/null && ok plain-audit-media-readonly || nok plain-audit-media-readonly "$(tail -n 3 "$DLOG")"
 		expect plain-sysfs-ro "$(cat /sys/block/$disk/ro)" 1
 		check_fails plain-raw-write-fails raw_write "$disk"
+		# a mount and an unmount by a desktop user: one line each, user from the path
+		mkdir -p /media/vmuser/MGVFAT
+		if check plain-mount mount -o ro "/dev/$disk" /media/vmuser/MGVFAT; then
+			audit_wait 20 'event=mount .*serial="PLAIN001" .*fstype="vfat" label="MGVFAT" .*mountpoint="/media/vmuser/MGVFAT" mode=ro user="vmuser" user_source=path' \
+				>/dev/null && ok plain-audit-mount || nok plain-audit-mount "$(tail -n 2 "$DLOG")"
+			umount /media/vmuser/MGVFAT
+			audit_wait 20 'event=unmount .*serial="PLAIN001" .*mode=ro user="vmuser"' >/dev/null &&
+				ok plain-audit-unmount || nok plain-audit-unmount "$(tail -n 2 "$DLOG")"
+			expect plain-audit-mount-once "$(count_audit 'event=mount .*serial="PLAIN001"')" 1
+		fi
 	else
 		nok plain-disk-appears "$(tail -n 3 "$DLOG")"
 	fi
@@ -118,7 +142,29 @@ body() {
 		nok clone-disk-appears "$(tail -n 3 "$DLOG")"
 	fi
 
-	# 4. the daemon dies; a stick plugged meanwhile waits, held, no disk
+	# 4. a stick that also types (mass storage + HID gadget) is blocked whole;
+	#    a keyboard is not held at all
+	if check gadget-modules gadget_setup; then
+		mkfs.vfat -C /tmp/g20.img 8192 >/dev/null 2>&1 || dd if=/dev/zero of=/tmp/g20.img bs=1M count=8 2>/dev/null
+		check gadget-create gadget_create g20 1234 5678 COMPOSITE20 "ms hid" /tmp/g20.img
+		check gadget-plug gadget_plug g20
+		audit_wait 30 'serial="COMPOSITE20" .*stage=hold verdict=block interfaces="[0-9]+:block [0-9]+:block" rule="/etc/mediagate/mediagate.conf:4"' \
+			>/dev/null && ok composite-audit-block || nok composite-audit-block "$(tail -n 2 "$DLOG")"
+		sleep 2
+		if d=$(usb_by_serial COMPOSITE20); then
+			check composite-nothing-bound nothing_bound "$d"
+			expect composite-no-input "$(input_of "$d")" ""
+			check_fails composite-no-disk disk_of "$d"
+		else
+			nok composite-enumerated "no usb device with serial COMPOSITE20"
+		fi
+		gadget_remove g20
+	fi
+	check kbd-plug req plug-kbd k20
+	if wait_until 20 kbd_input >/dev/null; then ok kbd-input; else nok kbd-input "no input device for the QEMU keyboard"; fi
+	expect kbd-not-held "$(count_audit 'product="QEMU USB Keyboard"')" 0
+
+	# 5. the daemon dies; a stick plugged meanwhile waits, held, no disk
 	d_kill9
 	req plug-storage w1 luks REG00001X >/dev/null
 	if wait_until 20 usb_by_serial REG00001X >/dev/null; then
