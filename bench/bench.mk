@@ -28,3 +28,5 @@ bench-build: $(BENCH_O)/bench-core
 
 bench: bench-build
 	$(BENCH_O)/bench-core -d $(BENCH_O) $(BENCH_ARGS)
+
+-include bench/stocktake.mk
