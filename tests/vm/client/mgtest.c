@@ -48,30 +48,48 @@ static uint64_t last_seq;
 static unsigned long seq_gaps, bad_records;
 
 static const char *const type_names[] = {
-	[MEDIAGATE_EV_HELD] = "held",	  [MEDIAGATE_EV_APPLIED] = "applied",
-	[MEDIAGATE_EV_BIND_BLOCKED] = "bind_blocked", [MEDIAGATE_EV_TAMPER] = "tamper",
-	[MEDIAGATE_EV_REMOVED] = "removed", [MEDIAGATE_EV_OVERFLOW] = "overflow",
+	[MEDIAGATE_EV_HELD] = "held",
+	[MEDIAGATE_EV_APPLIED] = "applied",
+	[MEDIAGATE_EV_BIND_BLOCKED] = "bind_blocked",
+	[MEDIAGATE_EV_TAMPER] = "tamper",
+	[MEDIAGATE_EV_REMOVED] = "removed",
+	[MEDIAGATE_EV_OVERFLOW] = "overflow",
 };
-static const char *const verdict_names[] = { "none", "allow", "readonly", "deny" };
+static const char *const verdict_names[] = {"none", "allow", "readonly", "deny"};
 
 static const char *errno_name(int e)
 {
 	switch (e) {
-	case 0: return "0";
-	case EPERM: return "EPERM";
-	case EACCES: return "EACCES";
-	case EINVAL: return "EINVAL";
-	case ENOTTY: return "ENOTTY";
-	case ENOENT: return "ENOENT";
-	case EBUSY: return "EBUSY";
-	case EFAULT: return "EFAULT";
-	case E2BIG: return "E2BIG";
-	case EAGAIN: return "EAGAIN";
-	case ENODEV: return "ENODEV";
-	case ENXIO: return "ENXIO";
-	case EBADF: return "EBADF";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	default: return "E?";
+	case 0:
+		return "0";
+	case EPERM:
+		return "EPERM";
+	case EACCES:
+		return "EACCES";
+	case EINVAL:
+		return "EINVAL";
+	case ENOTTY:
+		return "ENOTTY";
+	case ENOENT:
+		return "ENOENT";
+	case EBUSY:
+		return "EBUSY";
+	case EFAULT:
+		return "EFAULT";
+	case E2BIG:
+		return "E2BIG";
+	case EAGAIN:
+		return "EAGAIN";
+	case ENODEV:
+		return "ENODEV";
+	case ENXIO:
+		return "ENXIO";
+	case EBADF:
+		return "EBADF";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	default:
+		return "E?";
 	}
 }
 
@@ -152,7 +170,7 @@ static void print_event(const struct mediagate_event *ev)
 	       (unsigned long long)ev->seq,
 	       ev->type <= MEDIAGATE_EV_MAX && type_names[ev->type] ? type_names[ev->type] : "?",
 	       (unsigned long long)ev->handle,
-	       ev->level == MEDIAGATE_LEVEL_DEVICE	  ? "device"
+	       ev->level == MEDIAGATE_LEVEL_DEVICE	? "device"
 	       : ev->level == MEDIAGATE_LEVEL_INTERFACE ? "interface"
 							: "none",
 	       ev->verdict <= MEDIAGATE_VERDICT_MAX ? verdict_names[ev->verdict] : "?");
@@ -166,9 +184,9 @@ static void print_event(const struct mediagate_event *ev)
 		fputs("strict,", stdout);
 	if (ev->flags & MEDIAGATE_EVF_TRUNCATED)
 		fputs("truncated,", stdout);
-	printf(" bus=%u dev=%u vid=%04x pid=%04x bcd=%04x class=%02x/%02x/%02x",
-	       ev->busnum, ev->devnum, ev->id_vendor, ev->id_product, ev->bcd_device,
-	       ev->dev_class, ev->dev_subclass, ev->dev_protocol);
+	printf(" bus=%u dev=%u vid=%04x pid=%04x bcd=%04x class=%02x/%02x/%02x", ev->busnum,
+	       ev->devnum, ev->id_vendor, ev->id_product, ev->bcd_device, ev->dev_class,
+	       ev->dev_subclass, ev->dev_protocol);
 	printf(" intf=%02x/%02x/%02x/%02x speed=%u removable=%u nintf=%u intfs=", ev->intf_number,
 	       ev->intf_class, ev->intf_subclass, ev->intf_protocol, ev->speed, ev->removable,
 	       ev->num_intf);
@@ -228,7 +246,7 @@ static int parse_verdict(const char *s)
 
 static int do_abi(int fd, const char *id)
 {
-	struct mediagate_abi a = { .size = sizeof(a) };
+	struct mediagate_abi a = {.size = sizeof(a)};
 	int rc = ioctl(fd, MEDIAGATE_IOC_GET_ABI, &a) < 0 ? errno : 0;
 
 	printf("RES id=%s cmd=abi rc=%s abi=%u mode=%u event_size=%u pending=%u tracked=%u "
@@ -241,7 +259,7 @@ static int do_abi(int fd, const char *id)
 /* "verdict H V [N=V ...]" */
 static void do_verdict(int fd, const char *id, char *args)
 {
-	struct mediagate_verdict v = { .size = sizeof(v), .abi = MEDIAGATE_ABI_VERSION };
+	struct mediagate_verdict v = {.size = sizeof(v), .abi = MEDIAGATE_ABI_VERSION};
 	char *tok = strtok(args, " "), *val;
 	int vv, rc;
 
@@ -288,8 +306,7 @@ static void do_desc(int fd, const char *id, const char *arg)
 		printf(" bLength=%u bDescriptorType=%u vid=%02x%02x pid=%02x%02x"
 		       " cfg_type=%u cfg_total=%u",
 		       d.data[0], d.data[1], d.data[9], d.data[8], d.data[11], d.data[10],
-		       d.len > 19 ? d.data[19] : 0,
-		       d.len > 21 ? d.data[20] | d.data[21] << 8 : 0);
+		       d.len > 19 ? d.data[19] : 0, d.len > 21 ? d.data[20] | d.data[21] << 8 : 0);
 	putchar('\n');
 }
 
@@ -315,8 +332,8 @@ static int run_probes(int fd)
 	ssize_t r;
 
 #define ABI_INIT() (memset(&a, 0, sizeof(a)), a.size = sizeof(a))
-#define V_INIT()                                                                    \
-	(memset(&v, 0, sizeof(v)), v.size = sizeof(v), v.abi = MEDIAGATE_ABI_VERSION, \
+#define V_INIT()                                                                                   \
+	(memset(&v, 0, sizeof(v)), v.size = sizeof(v), v.abi = MEDIAGATE_ABI_VERSION,              \
 	 v.verdict = MEDIAGATE_VERDICT_DENY, v.handle = 0xdeadbeef00ULL)
 	ABI_INIT();
 	a.size = 0;
@@ -368,10 +385,9 @@ static int run_probes(int fd)
 	bad += probe_one("desc-size", fd, MEDIAGATE_IOC_GET_DESCRIPTORS, &d, EINVAL, 0);
 
 	bad += probe_one("unknown-nr", fd, _IO(MEDIAGATE_IOC_MAGIC, 0x7f), NULL, ENOTTY, 0);
-	bad += probe_one("wrong-magic", fd, _IOWR('x', 0x00, struct mediagate_abi), &a, ENOTTY,
-			 0);
-	bad += probe_one("abi-wrong-size-encoding", fd, _IOWR(MEDIAGATE_IOC_MAGIC, 0x00, int),
-			 &a, ENOTTY, EINVAL);
+	bad += probe_one("wrong-magic", fd, _IOWR('x', 0x00, struct mediagate_abi), &a, ENOTTY, 0);
+	bad += probe_one("abi-wrong-size-encoding", fd, _IOWR(MEDIAGATE_IOC_MAGIC, 0x00, int), &a,
+			 ENOTTY, EINVAL);
 	bad += probe_one("verdict-wrong-dir-encoding", fd,
 			 _IOR(MEDIAGATE_IOC_MAGIC, 0x01, struct mediagate_verdict), &v, ENOTTY,
 			 EINVAL);
@@ -425,7 +441,7 @@ static bool command(int fd, char *line)
 		printf("RES id=%s cmd=quit rc=0\n", id);
 		return false;
 	} else if (!strcmp(cmd, "verdict")) {
-		do_verdict(fd, id, rest ? rest : (char[]){ 0 });
+		do_verdict(fd, id, rest ? rest : (char[]){0});
 	} else if (!strcmp(cmd, "replay")) {
 		do_replay(fd, id);
 	} else if (!strcmp(cmd, "abi")) {
@@ -464,7 +480,7 @@ static int cmd_serve(const char *fifo, bool replay)
 	printf("READY pid=%d\n", getpid());
 	fflush(stdout);
 	for (;;) {
-		struct pollfd p[2] = { { fd, POLLIN, 0 }, { ffd, POLLIN, 0 } };
+		struct pollfd p[2] = {{fd, POLLIN, 0}, {ffd, POLLIN, 0}};
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			return 1;
@@ -510,12 +526,12 @@ static int cmd_read(int timeout_ms, int count, bool replay)
 		do_replay(fd, "0");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (count <= 0 || n < count) {
-		struct pollfd p = { fd, POLLIN, 0 };
+		struct pollfd p = {fd, POLLIN, 0};
 		int left;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = timeout_ms - (int)((t.tv_sec - t0.tv_sec) * 1000 +
-					  (t.tv_nsec - t0.tv_nsec) / 1000000);
+		left = timeout_ms -
+		       (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			break;
 		n += drain(fd);
@@ -529,7 +545,7 @@ static int cmd_read(int timeout_ms, int count, bool replay)
 /* Drop CAP_SYS_ADMIN from every set but stay uid 0. */
 static int drop_sys_admin(void)
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2];
 
 	if (syscall(SYS_capget, &h, d) < 0)
@@ -602,7 +618,7 @@ static int child_nocap_open(void)
 /* Opened as root, then privileges dropped: every ioctl must still be refused. */
 static int child_ioctl_after_drop(void)
 {
-	struct mediagate_abi a = { .size = sizeof(a) };
+	struct mediagate_abi a = {.size = sizeof(a)};
 	int fd = open(DEV_PATH, O_RDWR | O_CLOEXEC), r, e;
 
 	if (fd < 0) {
@@ -619,8 +635,8 @@ static int child_ioctl_after_drop(void)
 	printf("PROBE ioctl-after-cap-drop want=EPERM got=%s %s\n", errno_name(e),
 	       e == EPERM ? "ok" : "BAD");
 	r = ioctl(fd, MEDIAGATE_IOC_REPLAY);
-	printf("PROBE replay-after-cap-drop want=EPERM got=%s %s\n",
-	       errno_name(r < 0 ? errno : 0), r < 0 && errno == EPERM ? "ok" : "BAD");
+	printf("PROBE replay-after-cap-drop want=EPERM got=%s %s\n", errno_name(r < 0 ? errno : 0),
+	       r < 0 && errno == EPERM ? "ok" : "BAD");
 	e = e != EPERM;
 	e += !(r < 0 && errno == EPERM);
 	close(fd);
@@ -633,8 +649,7 @@ static int cmd_nonroot(void)
 	int bad = 0;
 
 	if (stat(DEV_PATH, &st) < 0 || !S_ISCHR(st.st_mode)) {
-		printf("PROBE device-node-present want=chardev got=%s BAD\n",
-		       errno_name(errno));
+		printf("PROBE device-node-present want=chardev got=%s BAD\n", errno_name(errno));
 		return 1;
 	}
 
@@ -662,7 +677,7 @@ static int cmd_probe(void)
 struct storm {
 	int fd;
 	char serial[128];
-	uint64_t handle;	/* of the current cycle's HELD, 0 until seen */
+	uint64_t handle; /* of the current cycle's HELD, 0 until seen */
 	char devpath[32];
 	unsigned long held, gaps, bad;
 };
@@ -675,12 +690,13 @@ static void storm_pump(struct storm *s, int ms, bool stop_on_held)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct mediagate_event evs[8];
-		struct pollfd p = { s->fd, POLLIN, 0 };
+		struct pollfd p = {s->fd, POLLIN, 0};
 		ssize_t r;
 		int left;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		left = ms -
+		       (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left <= 0 || (stop_on_held && s->handle))
 			return;
 		if (poll(&p, 1, left) <= 0)
@@ -724,9 +740,9 @@ static bool sysfs_gone(const char *devpath)
 /* mgtest storm UDC_FILE SERIAL CYCLES SEED */
 static int cmd_storm(const char *udc, const char *serial, int cycles, unsigned int seed)
 {
-	static const char *const vname[] = { "none", "allow", "readonly", "deny" };
-	struct storm s = { 0 };
-	unsigned long timeouts = 0, verr = 0, counts[4] = { 0 };
+	static const char *const vname[] = {"none", "allow", "readonly", "deny"};
+	struct storm s = {0};
+	unsigned long timeouts = 0, verr = 0, counts[4] = {0};
 	struct timespec t0, t1;
 	int i, r;
 
@@ -758,14 +774,14 @@ static int cmd_storm(const char *udc, const char *serial, int cycles, unsigned i
 		}
 		counts[v]++;
 		if (v) {
-			struct mediagate_verdict vd = { .size = sizeof(vd),
-							.abi = MEDIAGATE_ABI_VERSION,
-							.verdict = v,
-							.handle = s.handle };
+			struct mediagate_verdict vd = {.size = sizeof(vd),
+						       .abi = MEDIAGATE_ABI_VERSION,
+						       .verdict = v,
+						       .handle = s.handle};
 
 			if (ioctl(s.fd, MEDIAGATE_IOC_VERDICT, &vd) < 0) {
-				printf("STORMERR cycle=%d verdict=%s handle=%llu errno=%s\n", i, vname[v],
-				       (unsigned long long)s.handle, errno_name(errno));
+				printf("STORMERR cycle=%d verdict=%s handle=%llu errno=%s\n", i,
+				       vname[v], (unsigned long long)s.handle, errno_name(errno));
 				verr++;
 			}
 		}
@@ -780,7 +796,8 @@ static int cmd_storm(const char *udc, const char *serial, int cycles, unsigned i
 		}
 		if (i % 50 == 0) {
 			clock_gettime(CLOCK_MONOTONIC, &t1);
-			printf("STORMPROGRESS cycles=%d elapsed=%lds\n", i, (long)(t1.tv_sec - t0.tv_sec));
+			printf("STORMPROGRESS cycles=%d elapsed=%lds\n", i,
+			       (long)(t1.tv_sec - t0.tv_sec));
 		}
 	}
 	storm_pump(&s, 1000, false);
