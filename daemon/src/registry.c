@@ -425,7 +425,7 @@ struct pos {
 struct parser {
 	struct lexer lx;
 	struct registry *reg;
-	size_t cap;
+	uint64_t h_id, h_uuid; /* hashes of the entry being parsed */
 };
 
 /* Store a string token into a fixed field; false (and a diagnostic) if too long. */
@@ -563,13 +563,11 @@ static uint64_t hash_str(uint64_t seed, const char *s)
 #define SLOT_MAKE(idx, h) ((uint64_t)(idx) | ((h)&0xffffffff00000000ull))
 
 /* Find the slot holding @key in @tab (or the empty slot where it would go). */
-static size_t slot_find(const struct registry *r, const uint64_t *tab, const char *key,
-			bool by_uuid, uint64_t *ret_hash)
+static size_t slot_find_hashed(const struct registry *r, const uint64_t *tab, const char *key,
+			       bool by_uuid, uint64_t h)
 {
-	uint64_t h = hash_str(r->seed, key);
 	size_t i = h & r->mask;
 
-	*ret_hash = h;
 	while (SLOT_INDEX(tab[i])) {
 		if ((tab[i] ^ h) >> 32 == 0) {
 			const struct registry_entry *e = &r->v[SLOT_INDEX(tab[i]) - 1];
@@ -580,6 +578,23 @@ static size_t slot_find(const struct registry *r, const uint64_t *tab, const cha
 		i = (i + 1) & r->mask;
 	}
 	return i;
+}
+
+static size_t slot_find(const struct registry *r, const uint64_t *tab, const char *key,
+			bool by_uuid, uint64_t *ret_hash)
+{
+	*ret_hash = hash_str(r->seed, key);
+	return slot_find_hashed(r, tab, key, by_uuid, *ret_hash);
+}
+
+/* Hash @key and start loading its slot, so the insert after the rest of the
+ * line is parsed finds it in cache (the tables are larger than the caches). */
+static uint64_t hash_prefetch(const struct registry *r, const uint64_t *tab, const char *key)
+{
+	uint64_t h = hash_str(r->seed, key);
+
+	__builtin_prefetch(&tab[h & r->mask]);
+	return h;
 }
 
 static const struct registry_entry *lookup(const struct registry *r, const uint64_t *tab,
@@ -596,9 +611,9 @@ static int add_entry(struct parser *ps, const struct registry_entry *e, const st
 		     const struct pos *uuid)
 {
 	struct registry *r = ps->reg;
-	uint64_t hi, hu;
-	size_t si = slot_find(r, r->by_id, e->medium_id, false, &hi);
-	size_t su = slot_find(r, r->by_uuid, e->luks_uuid, true, &hu);
+	uint64_t hi = ps->h_id, hu = ps->h_uuid;
+	size_t si = slot_find_hashed(r, r->by_id, e->medium_id, false, hi);
+	size_t su = slot_find_hashed(r, r->by_uuid, e->luks_uuid, true, hu);
 	char buf[16];
 	int ret = 0;
 
@@ -657,6 +672,7 @@ static int parse_medium_fields(struct parser *ps, struct tok *t, struct registry
 			  esc(buf, sizeof(buf), id.text, id.too_long ? TOK_MAX : id.len));
 	else
 		memcpy(e->medium_id, id.text, id.len + 1);
+	ps->h_id = hash_prefetch(ps->reg, ps->reg->by_id, e->medium_id);
 
 	for (;;) {
 		int f;
@@ -685,8 +701,10 @@ static int parse_medium_fields(struct parser *ps, struct tok *t, struct registry
 		}
 		if (f >= 0) {
 			have[f] = true;
-			if (f == F_LUKS)
+			if (f == F_LUKS) {
 				*uuid_pos = pos; /* for duplicate reports */
+				ps->h_uuid = hash_prefetch(ps->reg, ps->reg->by_uuid, e->luks_uuid);
+			}
 		}
 	}
 	if (lx->n_errors != errors)
