@@ -30,7 +30,7 @@
 #include "registry.h"
 #include "report.h"
 
-#define NOW ((int64_t)1800000000)	/* fixed "now" so every run reports the same set */
+#define NOW ((int64_t)1800000000) /* fixed "now" so every run reports the same set */
 #define DAY ((int64_t)86400)
 
 static uint64_t splitmix(uint64_t x)
@@ -100,7 +100,7 @@ static int gen_inventory(const char *path, unsigned int media, unsigned int even
 	int r;
 
 	unlink(path);
-	r = inv_open(path, 0, &inv);	/* creates and migrates */
+	r = inv_open(path, 0, &inv); /* creates and migrates */
 	inv_close(inv);
 	if (r < 0)
 		return r;
@@ -109,13 +109,14 @@ static int gen_inventory(const char *path, unsigned int media, unsigned int even
 	r = exec(db, "PRAGMA synchronous=OFF; BEGIN");
 	if (r < 0)
 		goto out;
-	sqlite3_prepare_v2(db,
-			   "INSERT INTO media (id, vid, pid, serial, manufacturer, product,"
-			   " first_seen, last_seen, last_host, last_user, mount_count, last_verdict,"
-			   " medium_id, registered, media_kind, luks_uuid)"
-			   " VALUES (?1, 1921, 21891, ?2, 'SanDisk', 'Cruzer', ?3, ?4, ?5, ?6, ?7,"
-			   " 'allow', ?8, ?9, 'luks2', ?10)",
-			   -1, &m, NULL);
+	sqlite3_prepare_v2(
+		db,
+		"INSERT INTO media (id, vid, pid, serial, manufacturer, product,"
+		" first_seen, last_seen, last_host, last_user, mount_count, last_verdict,"
+		" medium_id, registered, media_kind, luks_uuid)"
+		" VALUES (?1, 1921, 21891, ?2, 'SanDisk', 'Cruzer', ?3, ?4, ?5, ?6, ?7,"
+		" 'allow', ?8, ?9, 'luks2', ?10)",
+		-1, &m, NULL);
 	sqlite3_prepare_v2(db,
 			   "INSERT INTO events (time, type, medium, host, line) VALUES (?1, ?2, ?3,"
 			   " ?4, ?5)",
@@ -149,7 +150,7 @@ static int gen_inventory(const char *path, unsigned int media, unsigned int even
 	}
 	for (unsigned int i = 0; i < events; i++) {
 		uint64_t h = splitmix(i + 7);
-		static const char *const types[] = { "verdict", "mount", "unmount", "verdict" };
+		static const char *const types[] = {"verdict", "mount", "unmount", "verdict"};
 
 		snprintf(line, sizeof(line),
 			 "event=%s dev=\"1-%u\" id=0781:5583 serial=\"SN%08u\" verdict=allow "
@@ -175,11 +176,11 @@ out:
 }
 
 static const struct report_col cols[] = {
-	{ "medium", "Medium", false },	   { "owner", "Owner", false },
-	{ "asset", "Asset", false },	   { "usb", "USB ID", false },
-	{ "serial", "Serial", false },	   { "enrolled", "Enrolled", false },
-	{ "last_seen", "Last seen", true }, { "days_unseen", "Days unseen", true },
-	{ "last_host", "Last host", false }, { "last_user", "Last user", false },
+	{"medium", "Medium", false},	   {"owner", "Owner", false},
+	{"asset", "Asset", false},	   {"usb", "USB ID", false},
+	{"serial", "Serial", false},	   {"enrolled", "Enrolled", false},
+	{"last_seen", "Last seen", true},  {"days_unseen", "Days unseen", true},
+	{"last_host", "Last host", false}, {"last_user", "Last user", false},
 };
 
 static void row(const struct registry_entry *e, const struct inv_report_seen *s, void *ud)
@@ -191,9 +192,9 @@ static void row(const struct registry_entry *e, const struct inv_report_seen *s,
 		snprintf(last, sizeof(last), "%" PRId64, s->last_seen);
 		snprintf(days, sizeof(days), "%" PRId64, (NOW - s->last_seen) / DAY);
 	}
-	report_add_row(ud, (const char *const[]){ e->medium_id, e->owner, e->asset, usb, e->serial,
-						 e->enrolled, last, days, s->last_host,
-						 s->last_user });
+	report_add_row(ud,
+		       (const char *const[]){e->medium_id, e->owner, e->asset, usb, e->serial,
+					     e->enrolled, last, days, s->last_host, s->last_user});
 }
 
 static void hrow(int64_t t, const char *type, const char *host, const char *line, void *ud)
@@ -210,7 +211,7 @@ int main(int argc, char **argv)
 	unsigned int media = 10000, events = 1000000;
 	const char *dir = "build/bench";
 	char regpath[512], dbpath[512], csvpath[512], stamp[512], want[64], have[64] = "";
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	struct registry *reg = NULL;
 	struct inv_report *ir = NULL;
 	struct report *rep = NULL;
@@ -220,9 +221,15 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "m:e:d:")) != -1) {
 		switch (c) {
-		case 'm': media = (unsigned int)strtoul(optarg, NULL, 10); break;
-		case 'e': events = (unsigned int)strtoul(optarg, NULL, 10); break;
-		case 'd': dir = optarg; break;
+		case 'm':
+			media = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'e':
+			events = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'd':
+			dir = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: bench-stocktake [-m MEDIA] [-e EVENTS] [-d DIR]\n");
 			return 2;

@@ -88,7 +88,7 @@ static int read_tty_line(int tty, const char *prompt, char *buf, size_t bufsz, s
 			break;
 		if (n + 1 >= bufsz) {
 			r = -E2BIG;
-			continue;	/* drain the line */
+			continue; /* drain the line */
 		}
 		buf[n++] = c;
 	}
@@ -175,7 +175,7 @@ static int parse_usb_id(const char *s, uint16_t *vid, uint16_t *pid)
 int admin_device_ident(const char *device, const char *usb_id, const char *serial,
 		       struct ident_device *ret)
 {
-	struct ident_device d = { 0 };
+	struct ident_device d = {0};
 	struct stat st;
 	int r;
 
@@ -206,7 +206,7 @@ int admin_device_ident(const char *device, const char *usb_id, const char *seria
 
 int admin_load_policy(const char *path, struct policy **ret)
 {
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	int r = policy_load(path, true, ret, &diags);
 
 	if (r < 0) {
@@ -218,17 +218,16 @@ int admin_load_policy(const char *path, struct policy **ret)
 	return r;
 }
 
-const char *admin_registry_path(const char *opt, const char *policy_path, char *buf,
-				size_t bufsz)
+const char *admin_registry_path(const char *opt, const char *policy_path, char *buf, size_t bufsz)
 {
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	struct policy *p = NULL;
 	const char *path = ADMIN_DEFAULT_REGISTRY;
 
 	if (opt)
 		return opt;
-	if (policy_load(policy_path ? policy_path : MEDIAGATE_DEFAULT_POLICY, true, &p,
-			&diags) >= 0 &&
+	if (policy_load(policy_path ? policy_path : MEDIAGATE_DEFAULT_POLICY, true, &p, &diags) >=
+		    0 &&
 	    policy_registry_path(p))
 		path = policy_registry_path(p);
 	snprintf(buf, bufsz, "%s", path);
@@ -300,9 +299,8 @@ const char *admin_esc(char *buf, size_t bufsz, const char *s)
 	return buf;
 }
 
-int admin_inventory_event(const char *inventory, const char *event,
-			  const struct ident_device *dev, const struct media_info *media,
-			  const char *medium_id, const char *line)
+int admin_inventory_event(const char *inventory, const char *event, const struct ident_device *dev,
+			  const struct media_info *media, const char *medium_id, const char *line)
 {
 	struct inv *inv = NULL;
 	char host[256];
@@ -331,11 +329,11 @@ int admin_inventory_event(const char *inventory, const char *event,
 int admin_register_medium(const struct admin_medium *m)
 {
 	_cleanup_free_ char *json = NULL;
-	struct registry_entry e = { .luks_version = 2, .vid = m->dev->vid, .pid = m->dev->pid };
-	struct token t = { .enrolled = time(NULL), .vid = m->dev->vid, .pid = m->dev->pid };
-	struct media_info media = { .kind = MEDIA_LUKS, .luks_version = 2, .token_present = true,
-				    .registered = true };
-	struct diag_list diags = { 0 };
+	struct registry_entry e = {.luks_version = 2, .vid = m->dev->vid, .pid = m->dev->pid};
+	struct token t = {.enrolled = time(NULL), .vid = m->dev->vid, .pid = m->dev->pid};
+	struct media_info media = {
+		.kind = MEDIA_LUKS, .luks_version = 2, .token_present = true, .registered = true};
+	struct diag_list diags = {0};
 	char line[4096], a[1024], b[512], c[512], org[ORGKEY_ID_MAX];
 	int r;
 
@@ -381,6 +379,7 @@ int admin_register_medium(const struct admin_medium *m)
 	admin_audit(line);
 	snprintf(media.luks_uuid, sizeof(media.luks_uuid), "%s", m->luks_uuid);
 	/* the medium is enrolled now; an inventory failure is reported as 1 */
-	return admin_inventory_event(m->inventory, m->event, m->dev, &media, m->medium_id, line) <
-		       0 ? 1 : 0;
+	return admin_inventory_event(m->inventory, m->event, m->dev, &media, m->medium_id, line) < 0
+		       ? 1
+		       : 0;
 }

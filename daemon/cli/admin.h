@@ -16,7 +16,7 @@
 #include "policy.h"
 
 #define ADMIN_DEFAULT_REGISTRY "/etc/mediagate/registry"
-#define ADMIN_PASS_MAX 512	/* bytes of passphrase / key file */
+#define ADMIN_PASS_MAX 512 /* bytes of passphrase / key file */
 
 /*
  * The passphrase: the whole content of @key_file (exact bytes, like
@@ -41,8 +41,7 @@ int admin_device_ident(const char *device, const char *usb_id, const char *seria
 
 /* The registry path: @opt, else the policy's `set registry`, else the default.
  * @policy_path NULL: the default policy (if readable). */
-const char *admin_registry_path(const char *opt, const char *policy_path, char *buf,
-				size_t bufsz);
+const char *admin_registry_path(const char *opt, const char *policy_path, char *buf, size_t bufsz);
 
 /* Load the policy (owner/mode checked) and print its diagnostics on error. */
 int admin_load_policy(const char *path, struct policy **ret);
@@ -63,21 +62,20 @@ void admin_audit(const char *line);
 /* Escape a hostile string for an audit line (quoted form is the caller's). */
 const char *admin_esc(char *buf, size_t bufsz, const char *s);
 
-
 /* The last steps of enroll and register, in this order: sign the token and
  * store it in the header, add the registry line, add the inventory row
  * (event @event), write the audit line. Prints what fails. Returns 0, 1 when
  * only the inventory row failed (the medium is enrolled), -errno otherwise. */
 struct orgkey;
 struct admin_medium {
-	const char *event;		/* "enroll" or "register" */
+	const char *event; /* "enroll" or "register" */
 	const char *device;
 	const struct ident_device *dev;
 	const char *luks_uuid;
 	const char *medium_id;
 	const char *owner, *asset;
-	const char *registry;		/* path */
-	const char *inventory;		/* path */
+	const char *registry; /* path */
+	const char *inventory; /* path */
 	const struct orgkey *key;
 };
 int admin_register_medium(const struct admin_medium *m);
@@ -85,8 +83,7 @@ int admin_register_medium(const struct admin_medium *m);
 /* Add one inventory event for @dev (media facts @media may be NULL). A
  * failure is reported on stderr and returned. */
 struct media_info;
-int admin_inventory_event(const char *inventory, const char *event,
-			  const struct ident_device *dev, const struct media_info *media,
-			  const char *medium_id, const char *line);
+int admin_inventory_event(const char *inventory, const char *event, const struct ident_device *dev,
+			  const struct media_info *media, const char *medium_id, const char *line);
 
 #endif

@@ -87,13 +87,13 @@ static bool valid_label(const char *fs, const char *label)
 
 	if (n > max || !str_is_clean(label, n))
 		return false;
-	return strspn(label, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-. ") ==
-	       n;
+	return strspn(label,
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-. ") == n;
 }
 
 /* Open the new container and make the filesystem inside. */
-static int make_filesystem(const char *device, const char *fs, const char *label,
-			   const char *pass, size_t pass_len)
+static int make_filesystem(const char *device, const char *fs, const char *label, const char *pass,
+			   size_t pass_len)
 {
 	char name[64], node[96];
 	int r;
@@ -126,45 +126,74 @@ struct enroll_opts {
 static int parse(int argc, char **argv, struct enroll_opts *o)
 {
 	static const struct option opts[] = {
-		{ "owner", required_argument, NULL, 'o' },
-		{ "asset", required_argument, NULL, 'a' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "fs", required_argument, NULL, 'f' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "key-file", required_argument, NULL, 'k' },
-		{ "medium-id", required_argument, NULL, 'm' },
-		{ "registry", required_argument, NULL, 'r' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "org-key", required_argument, NULL, 'K' },
-		{ "inventory", required_argument, NULL, 'i' },
-		{ "usb-id", required_argument, NULL, 'u' },
-		{ "usb-serial", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"owner", required_argument, NULL, 'o'},
+		{"asset", required_argument, NULL, 'a'},
+		{"label", required_argument, NULL, 'l'},
+		{"fs", required_argument, NULL, 'f'},
+		{"yes", no_argument, NULL, 'y'},
+		{"key-file", required_argument, NULL, 'k'},
+		{"medium-id", required_argument, NULL, 'm'},
+		{"registry", required_argument, NULL, 'r'},
+		{"policy", required_argument, NULL, 'p'},
+		{"org-key", required_argument, NULL, 'K'},
+		{"inventory", required_argument, NULL, 'i'},
+		{"usb-id", required_argument, NULL, 'u'},
+		{"usb-serial", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 
-	*o = (struct enroll_opts){ .fs = "exfat", .policy = MEDIAGATE_DEFAULT_POLICY,
-				   .org_key = ORGKEY_DEFAULT_PRIVATE,
-				   .inventory = INV_DEFAULT_PATH };
+	*o = (struct enroll_opts){.fs = "exfat",
+				  .policy = MEDIAGATE_DEFAULT_POLICY,
+				  .org_key = ORGKEY_DEFAULT_PRIVATE,
+				  .inventory = INV_DEFAULT_PATH};
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "yh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': o->owner = optarg; break;
-		case 'a': o->asset = optarg; break;
-		case 'l': o->label = optarg; break;
-		case 'f': o->fs = optarg; break;
-		case 'y': o->yes = true; break;
-		case 'k': o->key_file = optarg; break;
-		case 'm': o->medium_id = optarg; break;
-		case 'r': o->registry = optarg; break;
-		case 'p': o->policy = optarg; break;
-		case 'K': o->org_key = optarg; break;
-		case 'i': o->inventory = optarg; break;
-		case 'u': o->usb_id = optarg; break;
-		case 's': o->usb_serial = optarg; break;
-		case 'h': enroll_usage(stdout); return 0;
+		case 'o':
+			o->owner = optarg;
+			break;
+		case 'a':
+			o->asset = optarg;
+			break;
+		case 'l':
+			o->label = optarg;
+			break;
+		case 'f':
+			o->fs = optarg;
+			break;
+		case 'y':
+			o->yes = true;
+			break;
+		case 'k':
+			o->key_file = optarg;
+			break;
+		case 'm':
+			o->medium_id = optarg;
+			break;
+		case 'r':
+			o->registry = optarg;
+			break;
+		case 'p':
+			o->policy = optarg;
+			break;
+		case 'K':
+			o->org_key = optarg;
+			break;
+		case 'i':
+			o->inventory = optarg;
+			break;
+		case 'u':
+			o->usb_id = optarg;
+			break;
+		case 's':
+			o->usb_serial = optarg;
+			break;
+		case 'h':
+			enroll_usage(stdout);
+			return 0;
 		default:
 			fprintf(stderr, _("mediagatectl enroll: unknown option '%s'\n"),
 				argv[optind - 1]);
@@ -187,12 +216,15 @@ static int parse(int argc, char **argv, struct enroll_opts *o)
 		return 2;
 	}
 	if (o->medium_id && !token_valid_medium_id(o->medium_id)) {
-		fprintf(stderr, _("mediagatectl enroll: bad medium id (1-63 of A-Z a-z 0-9 . _ -)\n"));
+		fprintf(stderr,
+			_("mediagatectl enroll: bad medium id (1-63 of A-Z a-z 0-9 . _ -)\n"));
 		return 2;
 	}
-	if (strlen(o->owner) >= 128 || strlen(o->asset) >= 64 || !str_is_clean(o->owner, strlen(o->owner)) ||
+	if (strlen(o->owner) >= 128 || strlen(o->asset) >= 64 ||
+	    !str_is_clean(o->owner, strlen(o->owner)) ||
 	    !str_is_clean(o->asset, strlen(o->asset))) {
-		fprintf(stderr, _("mediagatectl enroll: owner or asset too long or not clean text\n"));
+		fprintf(stderr,
+			_("mediagatectl enroll: owner or asset too long or not clean text\n"));
 		return 2;
 	}
 	return -1;
@@ -201,7 +233,7 @@ static int parse(int argc, char **argv, struct enroll_opts *o)
 /* Refuse a USB identity that is enrolled already and still in service. */
 static int check_not_enrolled(const char *registry, const struct ident_device *dev)
 {
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	struct registry *reg = NULL;
 	int r = registry_load(registry, &reg, &diags), ret = 0;
 
@@ -239,7 +271,7 @@ int cmd_enroll(int argc, char **argv)
 	struct orgkey *key = NULL;
 	struct ident_device dev;
 	const struct policy_encryption *enc;
-	struct luksadm_format_params fp = { 0 };
+	struct luksadm_format_params fp = {0};
 	char why[512], regbuf[4096], uuid[40], medium_id[64], esc[1024];
 	const char *registry;
 	char *pass = NULL;
@@ -250,8 +282,9 @@ int cmd_enroll(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	if (luksadm_weak_pbkdf())
-		fprintf(stderr, _("mediagatectl: WARNING: %s is set: weak test-only key "
-				  "derivation\n"),
+		fprintf(stderr,
+			_("mediagatectl: WARNING: %s is set: weak test-only key "
+			  "derivation\n"),
 			LUKSADM_WEAK_PBKDF_ENV);
 	r = luksadm_check_target(o.device, why, sizeof(why));
 	if (r < 0) {
@@ -261,8 +294,9 @@ int cmd_enroll(int argc, char **argv)
 	r = admin_device_ident(o.device, o.usb_id, o.usb_serial, &dev);
 	if (r < 0) {
 		if (r == -EDESTADDRREQ)
-			fprintf(stderr, _("mediagatectl enroll: %s is an image file: give "
-					  "--usb-id and --usb-serial\n"),
+			fprintf(stderr,
+				_("mediagatectl enroll: %s is an image file: give "
+				  "--usb-id and --usb-serial\n"),
 				o.device);
 		else
 			fprintf(stderr, _("mediagatectl enroll: no USB identity for %s: %s\n"),
@@ -323,10 +357,16 @@ int cmd_enroll(int argc, char **argv)
 		if (r < 0)
 			goto out;
 	}
-	r = admin_register_medium(&(struct admin_medium){
-		.event = "enroll", .device = o.device, .dev = &dev, .luks_uuid = uuid,
-		.medium_id = medium_id, .owner = o.owner, .asset = o.asset,
-		.registry = registry, .inventory = o.inventory, .key = key });
+	r = admin_register_medium(&(struct admin_medium){.event = "enroll",
+							 .device = o.device,
+							 .dev = &dev,
+							 .luks_uuid = uuid,
+							 .medium_id = medium_id,
+							 .owner = o.owner,
+							 .asset = o.asset,
+							 .registry = registry,
+							 .inventory = o.inventory,
+							 .key = key});
 	if (r < 0)
 		goto out;
 	printf(_("enrolled %s: LUKS2 %s (%s, %u-bit key), USB %04x:%04x, owner \"%s\", asset "
@@ -334,7 +374,7 @@ int cmd_enroll(int argc, char **argv)
 	       medium_id, uuid, fp.cipher, fp.key_bits, dev.vid, dev.pid, o.owner, o.asset);
 	if (!strcmp(o.fs, "none"))
 		printf(_("no filesystem was made (--fs none)\n"));
-	ret = r ? 1 : 0;	/* an inventory failure was reported above */
+	ret = r ? 1 : 0; /* an inventory failure was reported above */
 out:
 	admin_free_passphrase(pass, pass_len);
 	orgkey_free(key);

@@ -22,9 +22,10 @@
 
 static void orgkey_usage(FILE *f)
 {
-	fprintf(f, _("usage: mediagatectl org-key init [--private FILE] [--public FILE]\n"
-		     "       mediagatectl org-key show [--public FILE]\n"
-		     "  Create or show the organisation key pair (defaults %s, %s).\n"),
+	fprintf(f,
+		_("usage: mediagatectl org-key init [--private FILE] [--public FILE]\n"
+		  "       mediagatectl org-key show [--public FILE]\n"
+		  "  Create or show the organisation key pair (defaults %s, %s).\n"),
 		ORGKEY_DEFAULT_PRIVATE, ORGKEY_DEFAULT_PUBLIC);
 }
 
@@ -86,10 +87,10 @@ static int init(const char *priv_path, const char *pub_path)
 int cmd_org_key(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "private", required_argument, NULL, 'k' },
-		{ "public", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"private", required_argument, NULL, 'k'},
+		{"public", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *priv = ORGKEY_DEFAULT_PRIVATE, *pub = ORGKEY_DEFAULT_PUBLIC;
 	int c;

@@ -34,7 +34,8 @@
 static void register_usage(FILE *f)
 {
 	fputs(_("usage: mediagatectl register DEVICE --owner WHO --asset TAG [--medium-id ID]\n"
-		"         [--key-file F] [--registry F] [--policy F] [--org-key F] [--inventory F]\n"
+		"         [--key-file F] [--registry F] [--policy F] [--org-key F] [--inventory "
+		"F]\n"
 		"         [--usb-id VVVV:PPPP --usb-serial S]\n"
 		"  Register an existing LUKS2 stick (needs its passphrase).\n"),
 	      f);
@@ -42,7 +43,8 @@ static void register_usage(FILE *f)
 
 static void unregister_usage(FILE *f)
 {
-	fputs(_("usage: mediagatectl unregister MEDIUM [--registry F] [--policy F] [--inventory F]\n"
+	fputs(_("usage: mediagatectl unregister MEDIUM [--registry F] [--policy F] [--inventory "
+		"F]\n"
 		"  Remove a medium (id or LUKS UUID) from the registry.\n"),
 	      f);
 }
@@ -62,18 +64,18 @@ static const char *weak_encryption(const struct media_info *m, const struct poli
 int cmd_register(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "owner", required_argument, NULL, 'o' },
-		{ "asset", required_argument, NULL, 'a' },
-		{ "medium-id", required_argument, NULL, 'm' },
-		{ "key-file", required_argument, NULL, 'k' },
-		{ "registry", required_argument, NULL, 'r' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "org-key", required_argument, NULL, 'K' },
-		{ "inventory", required_argument, NULL, 'i' },
-		{ "usb-id", required_argument, NULL, 'u' },
-		{ "usb-serial", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"owner", required_argument, NULL, 'o'},
+		{"asset", required_argument, NULL, 'a'},
+		{"medium-id", required_argument, NULL, 'm'},
+		{"key-file", required_argument, NULL, 'k'},
+		{"registry", required_argument, NULL, 'r'},
+		{"policy", required_argument, NULL, 'p'},
+		{"org-key", required_argument, NULL, 'K'},
+		{"inventory", required_argument, NULL, 'i'},
+		{"usb-id", required_argument, NULL, 'u'},
+		{"usb-serial", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *owner = NULL, *asset = NULL, *mid = NULL, *key_file = NULL, *reg_opt = NULL;
 	const char *policy = MEDIAGATE_DEFAULT_POLICY, *org_key = ORGKEY_DEFAULT_PRIVATE;
@@ -91,18 +93,42 @@ int cmd_register(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': owner = optarg; break;
-		case 'a': asset = optarg; break;
-		case 'm': mid = optarg; break;
-		case 'k': key_file = optarg; break;
-		case 'r': reg_opt = optarg; break;
-		case 'p': policy = optarg; break;
-		case 'K': org_key = optarg; break;
-		case 'i': inventory = optarg; break;
-		case 'u': usb_id = optarg; break;
-		case 's': usb_serial = optarg; break;
-		case 'h': register_usage(stdout); return 0;
-		default: register_usage(stderr); return 2;
+		case 'o':
+			owner = optarg;
+			break;
+		case 'a':
+			asset = optarg;
+			break;
+		case 'm':
+			mid = optarg;
+			break;
+		case 'k':
+			key_file = optarg;
+			break;
+		case 'r':
+			reg_opt = optarg;
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case 'K':
+			org_key = optarg;
+			break;
+		case 'i':
+			inventory = optarg;
+			break;
+		case 'u':
+			usb_id = optarg;
+			break;
+		case 's':
+			usb_serial = optarg;
+			break;
+		case 'h':
+			register_usage(stdout);
+			return 0;
+		default:
+			register_usage(stderr);
+			return 2;
 		}
 	}
 	if (argc - optind != 1 || !owner || !asset) {
@@ -142,7 +168,8 @@ int cmd_register(int argc, char **argv)
 	}
 	r = orgkey_load_private(org_key, &key);
 	if (r < 0) {
-		fprintf(stderr, _("mediagatectl register: cannot load the organisation key %s: %s\n"),
+		fprintf(stderr,
+			_("mediagatectl register: cannot load the organisation key %s: %s\n"),
 			org_key, strerror(-r));
 		goto out;
 	}
@@ -163,14 +190,20 @@ int cmd_register(int argc, char **argv)
 				*s = (char)(*s - 32);
 	}
 	r = admin_register_medium(&(struct admin_medium){
-		.event = "register", .device = device, .dev = &dev, .luks_uuid = m.luks_uuid,
-		.medium_id = medium_id, .owner = owner, .asset = asset,
+		.event = "register",
+		.device = device,
+		.dev = &dev,
+		.luks_uuid = m.luks_uuid,
+		.medium_id = medium_id,
+		.owner = owner,
+		.asset = asset,
 		.registry = admin_registry_path(reg_opt, policy, regbuf, sizeof(regbuf)),
-		.inventory = inventory, .key = key });
+		.inventory = inventory,
+		.key = key});
 	if (r < 0)
 		goto out;
-	printf(_("registered %s: LUKS2 %s, USB %04x:%04x, owner \"%s\", asset \"%s\"\n"),
-	       medium_id, m.luks_uuid, dev.vid, dev.pid, owner, asset);
+	printf(_("registered %s: LUKS2 %s, USB %04x:%04x, owner \"%s\", asset \"%s\"\n"), medium_id,
+	       m.luks_uuid, dev.vid, dev.pid, owner, asset);
 	ret = r ? 1 : 0;
 out:
 	admin_free_passphrase(pass, pass_len);
@@ -182,18 +215,18 @@ out:
 int cmd_unregister(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "registry", required_argument, NULL, 'r' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "inventory", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"registry", required_argument, NULL, 'r'},
+		{"policy", required_argument, NULL, 'p'},
+		{"inventory", required_argument, NULL, 'i'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *reg_opt = NULL, *policy = NULL, *inventory = INV_DEFAULT_PATH, *registry;
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	struct registry *reg = NULL;
 	const struct registry_entry *found;
 	struct registry_entry e;
-	struct ident_device dev = { 0 };
+	struct ident_device dev = {0};
 	char regbuf[4096], line[1024], a[512];
 	int c, r;
 
@@ -201,11 +234,21 @@ int cmd_unregister(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': reg_opt = optarg; break;
-		case 'p': policy = optarg; break;
-		case 'i': inventory = optarg; break;
-		case 'h': unregister_usage(stdout); return 0;
-		default: unregister_usage(stderr); return 2;
+		case 'r':
+			reg_opt = optarg;
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case 'i':
+			inventory = optarg;
+			break;
+		case 'h':
+			unregister_usage(stdout);
+			return 0;
+		default:
+			unregister_usage(stderr);
+			return 2;
 		}
 	}
 	if (argc - optind != 1) {
@@ -240,7 +283,8 @@ int cmd_unregister(int argc, char **argv)
 		return 1;
 	}
 	diag_list_free(&diags);
-	snprintf(line, sizeof(line), "event=unregister medium=\"%s\" uuid=%s id=%04x:%04x serial=\"%s\" uid=%u",
+	snprintf(line, sizeof(line),
+		 "event=unregister medium=\"%s\" uuid=%s id=%04x:%04x serial=\"%s\" uid=%u",
 		 e.medium_id, e.luks_uuid, e.vid, e.pid, admin_esc(a, sizeof(a), e.serial),
 		 (unsigned)getuid());
 	admin_audit(line);

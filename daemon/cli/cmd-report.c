@@ -46,20 +46,20 @@ static void report_usage(FILE *f)
 static int parse(int argc, char **argv, bool want_medium, struct report_opts *o)
 {
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "bom", no_argument, NULL, 'b' },
-		{ "inventory", required_argument, NULL, 'i' },
-		{ "registry", required_argument, NULL, 'r' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "unseen", required_argument, NULL, 'u' },
-		{ "now", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"format", required_argument, NULL, 'f'},
+		{"bom", no_argument, NULL, 'b'},
+		{"inventory", required_argument, NULL, 'i'},
+		{"registry", required_argument, NULL, 'r'},
+		{"policy", required_argument, NULL, 'p'},
+		{"unseen", required_argument, NULL, 'u'},
+		{"now", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 
-	*o = (struct report_opts){ .inventory = INV_DEFAULT_PATH, .unseen = 90 * 86400,
-				   .now = time(NULL) };
+	*o = (struct report_opts){
+		.inventory = INV_DEFAULT_PATH, .unseen = 90 * 86400, .now = time(NULL)};
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -70,20 +70,35 @@ static int parse(int argc, char **argv, bool want_medium, struct report_opts *o)
 				return 2;
 			}
 			break;
-		case 'b': o->flags |= REPORT_BOM; break;
-		case 'i': o->inventory = optarg; break;
-		case 'r': o->registry = optarg; break;
-		case 'p': o->policy = optarg; break;
+		case 'b':
+			o->flags |= REPORT_BOM;
+			break;
+		case 'i':
+			o->inventory = optarg;
+			break;
+		case 'r':
+			o->registry = optarg;
+			break;
+		case 'p':
+			o->policy = optarg;
+			break;
 		case 'u':
 			if (admin_parse_duration(optarg, &o->unseen) < 0) {
-				fprintf(stderr, _("mediagatectl: bad duration '%s' (e.g. 90d, 12w)\n"),
+				fprintf(stderr,
+					_("mediagatectl: bad duration '%s' (e.g. 90d, 12w)\n"),
 					optarg);
 				return 2;
 			}
 			break;
-		case 'n': o->now = strtoll(optarg, NULL, 10); break;
-		case 'h': report_usage(stdout); return 0;
-		default: report_usage(stderr); return 2;
+		case 'n':
+			o->now = strtoll(optarg, NULL, 10);
+			break;
+		case 'h':
+			report_usage(stdout);
+			return 0;
+		default:
+			report_usage(stderr);
+			return 2;
 		}
 	}
 	if (argc - optind != (want_medium ? 1 : 0)) {
@@ -98,7 +113,7 @@ static int parse(int argc, char **argv, bool want_medium, struct report_opts *o)
 /* The registry (NULL if there is none yet; errors printed). */
 static int load_registry(const struct report_opts *o, struct registry **ret)
 {
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	char buf[4096];
 	const char *path = admin_registry_path(o->registry, o->policy, buf, sizeof(buf));
 	int r = registry_load(path, ret, &diags);
@@ -144,20 +159,26 @@ static int finish(struct report *rep, const struct report_opts *o)
 /* ---- inventory -------------------------------------------------------- */
 
 static const struct report_col inventory_cols[] = {
-	{ "medium", N_("Medium"), false },	{ "status", N_("Status"), false },
-	{ "owner", N_("Owner"), false },	{ "asset", N_("Asset"), false },
-	{ "usb", N_("USB ID"), false },		{ "serial", N_("Serial"), false },
-	{ "media", N_("Media"), false },	{ "first_seen", N_("First seen"), false },
-	{ "last_seen", N_("Last seen"), false }, { "last_host", N_("Last host"), false },
-	{ "last_user", N_("Last user"), false }, { "mounts", N_("Mounts"), true },
-	{ "last_verdict", N_("Last verdict"), false },
+	{"medium", N_("Medium"), false},
+	{"status", N_("Status"), false},
+	{"owner", N_("Owner"), false},
+	{"asset", N_("Asset"), false},
+	{"usb", N_("USB ID"), false},
+	{"serial", N_("Serial"), false},
+	{"media", N_("Media"), false},
+	{"first_seen", N_("First seen"), false},
+	{"last_seen", N_("Last seen"), false},
+	{"last_host", N_("Last host"), false},
+	{"last_user", N_("Last user"), false},
+	{"mounts", N_("Mounts"), true},
+	{"last_verdict", N_("Last verdict"), false},
 };
 
 struct inv_ctx {
 	struct report *rep;
 	const struct registry *reg;
 	const struct report_opts *o;
-	bool *seen;	/* per registry entry */
+	bool *seen; /* per registry entry */
 	int r;
 };
 
@@ -173,7 +194,7 @@ static const struct registry_entry *entry_for(const struct registry *reg,
 	if (!e && m->luks_uuid[0])
 		e = registry_find_uuid(reg, m->luks_uuid);
 	if (e && (e->vid != m->vid || e->pid != m->pid || strcmp(e->serial, m->serial)))
-		return NULL;	/* a copied header: not the enrolled stick */
+		return NULL; /* a copied header: not the enrolled stick */
 	return e;
 }
 
@@ -195,10 +216,12 @@ static void inventory_row(const struct inv_medium *m, void *userdata)
 		status = N_("unregistered");
 	}
 	if (c->r >= 0)
-		c->r = report_add_row(c->rep, (const char *const[]){
-			e ? e->medium_id : m->medium_id, word(c->o, status), e ? e->owner : "",
-			e ? e->asset : "", usb, m->serial, m->media_kind, first, last, m->last_host,
-			m->last_user, mounts, m->last_verdict });
+		c->r = report_add_row(
+			c->rep,
+			(const char *const[]){e ? e->medium_id : m->medium_id, word(c->o, status),
+					      e ? e->owner : "", e ? e->asset : "", usb, m->serial,
+					      m->media_kind, first, last, m->last_host,
+					      m->last_user, mounts, m->last_verdict});
 }
 
 int cmd_inventory(int argc, char **argv)
@@ -208,7 +231,7 @@ int cmd_inventory(int argc, char **argv)
 	struct inv_report *ir = NULL;
 	struct report *rep = NULL;
 	struct report_col cols[ARRAY_SIZE(inventory_cols)];
-	struct inv_ctx c = { 0 };
+	struct inv_ctx c = {0};
 	int r;
 
 	r = parse(argc, argv, false, &o);
@@ -223,8 +246,10 @@ int cmd_inventory(int argc, char **argv)
 		cols[i].title = _(inventory_cols[i].title);
 	}
 	r = report_new(cols, ARRAY_SIZE(cols), &rep);
-	c = (struct inv_ctx){ .rep = rep, .reg = reg, .o = &o,
-			      .seen = calloc(registry_count(reg) + 1, sizeof(bool)) };
+	c = (struct inv_ctx){.rep = rep,
+			     .reg = reg,
+			     .o = &o,
+			     .seen = calloc(registry_count(reg) + 1, sizeof(bool))};
 	if (r < 0 || !c.seen) {
 		r = -ENOMEM;
 		goto out;
@@ -240,9 +265,12 @@ int cmd_inventory(int argc, char **argv)
 		if (c.seen[i])
 			continue;
 		snprintf(usb, sizeof(usb), "%04x:%04x", e->vid, e->pid);
-		r = report_add_row(rep, (const char *const[]){
-			e->medium_id, word(&o, e->retired[0] ? N_("retired") : N_("registered")),
-			e->owner, e->asset, usb, e->serial, "", "", "", "", "", "", "" });
+		r = report_add_row(rep,
+				   (const char *const[]){e->medium_id,
+							 word(&o, e->retired[0] ? N_("retired")
+										: N_("registered")),
+							 e->owner, e->asset, usb, e->serial, "", "",
+							 "", "", "", "", ""});
 	}
 out:
 	free(c.seen);
@@ -259,11 +287,11 @@ out:
 /* ---- stocktake -------------------------------------------------------- */
 
 static const struct report_col stocktake_cols[] = {
-	{ "medium", N_("Medium"), false },	{ "owner", N_("Owner"), false },
-	{ "asset", N_("Asset"), false },	{ "usb", N_("USB ID"), false },
-	{ "serial", N_("Serial"), false },	{ "enrolled", N_("Enrolled"), false },
-	{ "last_seen", N_("Last seen"), false }, { "days_unseen", N_("Days unseen"), true },
-	{ "last_host", N_("Last host"), false }, { "last_user", N_("Last user"), false },
+	{"medium", N_("Medium"), false},       {"owner", N_("Owner"), false},
+	{"asset", N_("Asset"), false},	       {"usb", N_("USB ID"), false},
+	{"serial", N_("Serial"), false},       {"enrolled", N_("Enrolled"), false},
+	{"last_seen", N_("Last seen"), false}, {"days_unseen", N_("Days unseen"), true},
+	{"last_host", N_("Last host"), false}, {"last_user", N_("Last user"), false},
 };
 
 struct stock_ctx {
@@ -283,9 +311,10 @@ static void stocktake_row(const struct registry_entry *e, const struct inv_repor
 	if (s->last_seen)
 		snprintf(days, sizeof(days), "%" PRId64, (c->now - s->last_seen) / 86400);
 	if (c->r >= 0)
-		c->r = report_add_row(c->rep, (const char *const[]){
-			e->medium_id, e->owner, e->asset, usb, e->serial, e->enrolled, last, days,
-			s->last_host, s->last_user });
+		c->r = report_add_row(c->rep,
+				      (const char *const[]){e->medium_id, e->owner, e->asset, usb,
+							    e->serial, e->enrolled, last, days,
+							    s->last_host, s->last_user});
 }
 
 int cmd_stocktake(int argc, char **argv)
@@ -310,7 +339,7 @@ int cmd_stocktake(int argc, char **argv)
 		cols[i].title = _(stocktake_cols[i].title);
 	}
 	r = report_new(cols, ARRAY_SIZE(cols), &rep);
-	c = (struct stock_ctx){ .rep = rep, .now = o.now };
+	c = (struct stock_ctx){.rep = rep, .now = o.now};
 	if (r >= 0 && reg)
 		r = inv_report_stocktake(ir, reg, o.now - o.unseen, stocktake_row, &c);
 	if (r >= 0)
@@ -328,10 +357,10 @@ int cmd_stocktake(int argc, char **argv)
 /* ---- history ---------------------------------------------------------- */
 
 static const struct report_col history_cols[] = {
-	{ "time", N_("Time"), false },
-	{ "event", N_("Event"), false },
-	{ "host", N_("Host"), false },
-	{ "details", N_("Details"), false },
+	{"time", N_("Time"), false},
+	{"event", N_("Event"), false},
+	{"host", N_("Host"), false},
+	{"details", N_("Details"), false},
 };
 
 static void history_row(int64_t t, const char *type, const char *host, const char *line,
@@ -342,7 +371,7 @@ static void history_row(int64_t t, const char *type, const char *host, const cha
 
 	admin_time(t, when);
 	if (c->r >= 0)
-		c->r = report_add_row(c->rep, (const char *const[]){ when, type, host, line });
+		c->r = report_add_row(c->rep, (const char *const[]){when, type, host, line});
 }
 
 int cmd_history(int argc, char **argv)
@@ -364,7 +393,7 @@ int cmd_history(int argc, char **argv)
 		cols[i].title = _(history_cols[i].title);
 	}
 	r = report_new(cols, ARRAY_SIZE(cols), &rep);
-	c = (struct stock_ctx){ .rep = rep };
+	c = (struct stock_ctx){.rep = rep};
 	if (r >= 0)
 		r = inv_report_history(ir, o.medium, history_row, &c);
 	inv_report_close(ir);

@@ -28,7 +28,8 @@
 
 static void retire_usage(FILE *f)
 {
-	fputs(_("usage: mediagatectl retire DEVICE [--yes] [--registry F] [--policy F] [--inventory F]\n"
+	fputs(_("usage: mediagatectl retire DEVICE [--yes] [--registry F] [--policy F] "
+		"[--inventory F]\n"
 		"         [--usb-id VVVV:PPPP --usb-serial S]\n"
 		"  Crypto-erase DEVICE (all keyslots and the LUKS2 header) and mark it retired.\n"),
 	      f);
@@ -37,23 +38,23 @@ static void retire_usage(FILE *f)
 int cmd_retire(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "yes", no_argument, NULL, 'y' },
-		{ "registry", required_argument, NULL, 'r' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "inventory", required_argument, NULL, 'i' },
-		{ "usb-id", required_argument, NULL, 'u' },
-		{ "usb-serial", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"yes", no_argument, NULL, 'y'},
+		{"registry", required_argument, NULL, 'r'},
+		{"policy", required_argument, NULL, 'p'},
+		{"inventory", required_argument, NULL, 'i'},
+		{"usb-id", required_argument, NULL, 'u'},
+		{"usb-serial", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *reg_opt = NULL, *policy = NULL, *inventory = INV_DEFAULT_PATH;
 	const char *usb_id = NULL, *usb_serial = NULL, *device, *registry;
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	struct registry *reg = NULL;
 	const struct registry_entry *found;
-	struct registry_entry e = { 0 };
-	struct ident_device dev = { 0 };
-	struct media_info m, gone = { .kind = MEDIA_NONE };
+	struct registry_entry e = {0};
+	struct ident_device dev = {0};
+	struct media_info m, gone = {.kind = MEDIA_NONE};
 	char why[512], regbuf[4096], line[1024], today[16];
 	bool yes = false, have_dev, have_entry = false;
 	int c, r, n, ret = 0;
@@ -62,14 +63,30 @@ int cmd_retire(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "yh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'y': yes = true; break;
-		case 'r': reg_opt = optarg; break;
-		case 'p': policy = optarg; break;
-		case 'i': inventory = optarg; break;
-		case 'u': usb_id = optarg; break;
-		case 's': usb_serial = optarg; break;
-		case 'h': retire_usage(stdout); return 0;
-		default: retire_usage(stderr); return 2;
+		case 'y':
+			yes = true;
+			break;
+		case 'r':
+			reg_opt = optarg;
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case 'i':
+			inventory = optarg;
+			break;
+		case 'u':
+			usb_id = optarg;
+			break;
+		case 's':
+			usb_serial = optarg;
+			break;
+		case 'h':
+			retire_usage(stdout);
+			return 0;
+		default:
+			retire_usage(stderr);
+			return 2;
 		}
 	}
 	if (argc - optind != 1) {
@@ -84,7 +101,8 @@ int cmd_retire(int argc, char **argv)
 	}
 	r = probe_path(device, &m);
 	if (r < 0 || m.kind != MEDIA_LUKS || m.luks_version != 2) {
-		fprintf(stderr, _("mediagatectl retire: %s has no LUKS2 header to erase\n"), device);
+		fprintf(stderr, _("mediagatectl retire: %s has no LUKS2 header to erase\n"),
+			device);
 		return 1;
 	}
 	have_dev = admin_device_ident(device, usb_id, usb_serial, &dev) >= 0;
@@ -99,8 +117,9 @@ int cmd_retire(int argc, char **argv)
 	registry_free(reg);
 	diag_list_free(&diags);
 	if (!have_entry)
-		fprintf(stderr, _("mediagatectl retire: warning: LUKS UUID %s is not in the registry "
-				  "%s; erasing it anyway\n"),
+		fprintf(stderr,
+			_("mediagatectl retire: warning: LUKS UUID %s is not in the registry "
+			  "%s; erasing it anyway\n"),
 			m.luks_uuid, registry);
 	if (!yes) {
 		char q[1024];
@@ -110,7 +129,8 @@ int cmd_retire(int argc, char **argv)
 			   "unreadable for good.\nType 'yes' to continue: "),
 			 device, have_entry ? e.medium_id : "?");
 		if (!admin_confirm(q)) {
-			fprintf(stderr, _("mediagatectl retire: not confirmed; nothing was changed\n"));
+			fprintf(stderr,
+				_("mediagatectl retire: not confirmed; nothing was changed\n"));
 			return 1;
 		}
 	}

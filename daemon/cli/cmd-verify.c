@@ -29,7 +29,8 @@ static void verify_usage(FILE *f)
 {
 	fputs(_("usage: mediagatectl verify DEVICE [--org-pub F] [--registry F] [--policy F]\n"
 		"         [--usb-id VVVV:PPPP --usb-serial S]\n"
-		"  Check that DEVICE is a registered company medium (registry and signed token).\n"),
+		"  Check that DEVICE is a registered company medium (registry and signed "
+		"token).\n"),
 	      f);
 }
 
@@ -42,18 +43,18 @@ static int not_registered(const char *why)
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "org-pub", required_argument, NULL, 'k' },
-		{ "registry", required_argument, NULL, 'r' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "usb-id", required_argument, NULL, 'u' },
-		{ "usb-serial", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"org-pub", required_argument, NULL, 'k'},
+		{"registry", required_argument, NULL, 'r'},
+		{"policy", required_argument, NULL, 'p'},
+		{"usb-id", required_argument, NULL, 'u'},
+		{"usb-serial", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *pub_path = ORGKEY_DEFAULT_PUBLIC, *reg_opt = NULL, *policy = NULL;
 	const char *usb_id = NULL, *usb_serial = NULL, *device, *registry;
 	_cleanup_free_ char *json = NULL;
-	struct diag_list diags = { 0 };
+	struct diag_list diags = {0};
 	struct registry *reg = NULL;
 	struct policy *p = NULL;
 	struct orgkey *pub = NULL;
@@ -66,13 +67,27 @@ int cmd_verify(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': pub_path = optarg; break;
-		case 'r': reg_opt = optarg; break;
-		case 'p': policy = optarg; break;
-		case 'u': usb_id = optarg; break;
-		case 's': usb_serial = optarg; break;
-		case 'h': verify_usage(stdout); return 0;
-		default: verify_usage(stderr); return 2;
+		case 'k':
+			pub_path = optarg;
+			break;
+		case 'r':
+			reg_opt = optarg;
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case 'u':
+			usb_id = optarg;
+			break;
+		case 's':
+			usb_serial = optarg;
+			break;
+		case 'h':
+			verify_usage(stdout);
+			return 0;
+		default:
+			verify_usage(stderr);
+			return 2;
 		}
 	}
 	if (argc - optind != 1) {
@@ -102,7 +117,8 @@ int cmd_verify(int argc, char **argv)
 	}
 	r = probe_path(device, &m);
 	if (r < 0) {
-		fprintf(stderr, _("mediagatectl verify: cannot read %s: %s\n"), device, strerror(-r));
+		fprintf(stderr, _("mediagatectl verify: cannot read %s: %s\n"), device,
+			strerror(-r));
 		goto out;
 	}
 	if (!registry_check(reg, &dev, &m, p ? policy_encryption(p) : NULL, NULL, why,

@@ -55,8 +55,8 @@ int inv_report_open(const char *path, struct inv_report **ret)
 	ir = calloc(1, sizeof(*ir));
 	if (!ir)
 		return -ENOMEM;
-	r = sql_errno(sqlite3_open_v2(path ? path : INV_DEFAULT_PATH, &ir->db,
-				      SQLITE_OPEN_READONLY, NULL));
+	r = sql_errno(sqlite3_open_v2(path ? path : INV_DEFAULT_PATH, &ir->db, SQLITE_OPEN_READONLY,
+				      NULL));
 	if (r < 0)
 		goto fail;
 	sqlite3_busy_timeout(ir->db, 5000);
@@ -101,9 +101,9 @@ static void col_str(sqlite3_stmt *st, int col, char *dst, size_t sz)
 	/* a NUL inside the stored text ends it here */
 }
 
-#define MEDIA_SELECT                                                                       \
-	"SELECT id, vid, pid, serial, manufacturer, product, medium_id, registered,"       \
-	" media_kind, luks_uuid, fs_uuid, fs_label, first_seen, last_seen, last_host,"    \
+#define MEDIA_SELECT                                                                               \
+	"SELECT id, vid, pid, serial, manufacturer, product, medium_id, registered,"               \
+	" media_kind, luks_uuid, fs_uuid, fs_label, first_seen, last_seen, last_host,"             \
 	" last_user, mount_count, last_verdict FROM media"
 
 static void read_medium(sqlite3_stmt *st, struct inv_medium *m)
@@ -129,8 +129,8 @@ static void read_medium(sqlite3_stmt *st, struct inv_medium *m)
 	col_str(st, 17, m->last_verdict, sizeof(m->last_verdict));
 }
 
-int inv_report_media(struct inv_report *ir,
-		     void (*fn)(const struct inv_medium *m, void *userdata), void *userdata)
+int inv_report_media(struct inv_report *ir, void (*fn)(const struct inv_medium *m, void *userdata),
+		     void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	_cleanup_free_ struct inv_medium *m = malloc(sizeof(*m));
@@ -186,7 +186,7 @@ int inv_report_stocktake(struct inv_report *ir, const struct registry *reg, int6
 		if (!e || e->vid != (uint16_t)sqlite3_column_int(st, 2) ||
 		    e->pid != (uint16_t)sqlite3_column_int(st, 3) || !serial ||
 		    strcmp(serial, e->serial))
-			continue;	/* not the enrolled stick */
+			continue; /* not the enrolled stick */
 		s = &seen[e - base];
 		if (last <= s->last_seen)
 			continue;

@@ -25,12 +25,12 @@ int inv_report_open(const char *path, struct inv_report **ret);
 void inv_report_close(struct inv_report *ir);
 
 /* Every media row, most recently seen first. Returns the count. */
-int inv_report_media(struct inv_report *ir,
-		     void (*fn)(const struct inv_medium *m, void *userdata), void *userdata);
+int inv_report_media(struct inv_report *ir, void (*fn)(const struct inv_medium *m, void *userdata),
+		     void *userdata);
 
 /* Last genuine sighting of one registry entry (zeroed: never seen). */
 struct inv_report_seen {
-	int64_t last_seen;		/* 0: never */
+	int64_t last_seen; /* 0: never */
 	char last_host[256];
 	char last_user[256];
 	int64_t mount_count;

@@ -81,7 +81,7 @@ static int set_pbkdf(struct crypt_device *cd)
 	};
 
 	if (luksadm_weak_pbkdf()) {
-		pbkdf.time_ms = 1;	/* must not be 0, unused without benchmark */
+		pbkdf.time_ms = 1; /* must not be 0, unused without benchmark */
 		pbkdf.iterations = 4;
 		pbkdf.max_memory_kb = 32;
 		pbkdf.parallel_threads = 1;
@@ -98,7 +98,7 @@ int luksadm_format(const char *path, const struct luksadm_format_params *p, cons
 		   size_t pass_len, char ret_uuid[40])
 {
 	_cleanup_(crypt_freep) struct crypt_device *cd = NULL;
-	struct crypt_params_luks2 params = { .sector_size = 512, .label = p->label };
+	struct crypt_params_luks2 params = {.sector_size = 512, .label = p->label};
 	char cipher[32], mode[32];
 	const char *uuid;
 	int r;
@@ -281,7 +281,7 @@ out:
 	if (r < 0 && r != -EBADMSG)
 		return r;
 	if (r == -EBADMSG || m.kind == MEDIA_LUKS)
-		return -EIO;	/* something that still looks like a header */
+		return -EIO; /* something that still looks like a header */
 	return n;
 }
 
@@ -306,7 +306,7 @@ static int disk_devs(dev_t rdev, dev_t *devs, size_t *ndevs, char disk[PATH_MAX]
 
 		if (!slash)
 			return -ENODEV;
-		*slash = '\0';	/* a partition: its parent is the disk */
+		*slash = '\0'; /* a partition: its parent is the disk */
 	}
 	*ndevs = 0;
 	{
@@ -457,8 +457,8 @@ int luksadm_check_target(const char *path, char *why, size_t whysz)
 	}
 	if (n == 0)
 		devs[n++] = st.st_rdev;
-	for (const char *const *sp = (const char *const[]){ "/", "/boot", "/boot/efi", NULL };
-	     *sp; sp++)
+	for (const char *const *sp = (const char *const[]){"/", "/boot", "/boot/efi", NULL}; *sp;
+	     sp++)
 		if (stat(*sp, &sys) == 0 && in_set(sys.st_dev, devs, n)) {
 			snprintf(why, whysz, "it holds the system's %s", *sp);
 			return -EBUSY;

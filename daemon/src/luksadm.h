@@ -22,9 +22,9 @@
 #define LUKSADM_WEAK_PBKDF_ENV "MEDIAGATE_TEST_WEAK_PBKDF"
 
 struct luksadm_format_params {
-	const char *cipher;	/* "aes-xts-plain64" (cipher-mode as in the policy) */
-	unsigned int key_bits;	/* 512 */
-	const char *label;	/* LUKS2 label, may be NULL */
+	const char *cipher; /* "aes-xts-plain64" (cipher-mode as in the policy) */
+	unsigned int key_bits; /* 512 */
+	const char *label; /* LUKS2 label, may be NULL */
 };
 
 /* True if the weak test PBKDF is in force (environment). */

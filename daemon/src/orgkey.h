@@ -20,9 +20,9 @@
 #define ORGKEY_DEFAULT_PRIVATE "/etc/mediagate/org.key"
 #define ORGKEY_DEFAULT_PUBLIC "/etc/mediagate/org.pub"
 #define ORGKEY_SIG_LEN 64
-#define ORGKEY_ID_MAX 48	/* "ed25519:" + 32 hex + NUL */
+#define ORGKEY_ID_MAX 48 /* "ed25519:" + 32 hex + NUL */
 
-struct orgkey;	/* opaque: a public key, or a key pair */
+struct orgkey; /* opaque: a public key, or a key pair */
 
 /* A fresh key pair (not written anywhere). */
 int orgkey_generate(struct orgkey **ret_key);

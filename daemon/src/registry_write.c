@@ -149,7 +149,7 @@ static size_t logical_line_end(const char *buf, size_t len, size_t off)
 		if (i >= len)
 			return len;
 		if (!comment && last > off && buf[last - 1] == '\\') {
-			off = i + 1;	/* continued on the next line */
+			off = i + 1; /* continued on the next line */
 			continue;
 		}
 		return i + 1;
@@ -185,8 +185,8 @@ struct edit {
 };
 
 /* Build the new file content from the current one. */
-static int apply(const char *path, const char *buf, size_t len, const struct edit *ed,
-		 char **ret, size_t *ret_len, struct diag_list *diags)
+static int apply(const char *path, const char *buf, size_t len, const struct edit *ed, char **ret,
+		 size_t *ret_len, struct diag_list *diags)
 {
 	_cleanup_(registry_freep) struct registry *reg = NULL;
 	_cleanup_free_ char *line = NULL;
@@ -249,7 +249,7 @@ static int locked_edit(const char *path, const struct edit *ed, struct diag_list
 	_cleanup_free_ char *lockpath = NULL, *buf = NULL, *out = NULL;
 	_cleanup_close_ int lfd = -1;
 	struct registry *check = NULL;
-	struct diag_list cdiags = { 0 };
+	struct diag_list cdiags = {0};
 	struct stat st;
 	size_t len = 0, olen = 0;
 	int r;
@@ -285,10 +285,9 @@ static int locked_edit(const char *path, const struct edit *ed, struct diag_list
 	/* the lock goes with lfd */
 }
 
-int registry_write_add(const char *path, const struct registry_entry *e,
-		       struct diag_list *diags)
+int registry_write_add(const char *path, const struct registry_entry *e, struct diag_list *diags)
 {
-	struct edit ed = { .op = OP_ADD, .add = e };
+	struct edit ed = {.op = OP_ADD, .add = e};
 
 	return locked_edit(path, &ed, diags);
 }
@@ -296,14 +295,14 @@ int registry_write_add(const char *path, const struct registry_entry *e,
 int registry_write_retire(const char *path, const char *medium_id, const char *date,
 			  struct diag_list *diags)
 {
-	struct edit ed = { .op = OP_RETIRE, .medium_id = medium_id, .date = date };
+	struct edit ed = {.op = OP_RETIRE, .medium_id = medium_id, .date = date};
 
 	return locked_edit(path, &ed, diags);
 }
 
 int registry_write_remove(const char *path, const char *medium_id, struct diag_list *diags)
 {
-	struct edit ed = { .op = OP_REMOVE, .medium_id = medium_id };
+	struct edit ed = {.op = OP_REMOVE, .medium_id = medium_id};
 
 	return locked_edit(path, &ed, diags);
 }

@@ -21,8 +21,7 @@
 
 /* Append @e (its line field is ignored). -EEXIST if its medium id or LUKS
  * UUID is already there (retired or not). A missing file is created. */
-int registry_write_add(const char *path, const struct registry_entry *e,
-		       struct diag_list *diags);
+int registry_write_add(const char *path, const struct registry_entry *e, struct diag_list *diags);
 
 /* Set "retired @date" (YYYY-MM-DD) on medium @medium_id. -ENOENT if absent,
  * -EALREADY if it is retired already. */

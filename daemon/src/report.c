@@ -11,12 +11,12 @@
 #include "report.h"
 #include "strutil.h"
 
-#define REPORT_CELL_MAX 4096	/* longer medium data is cut (escaped form) */
+#define REPORT_CELL_MAX 4096 /* longer medium data is cut (escaped form) */
 
 struct report {
 	const struct report_col *cols;
 	size_t ncols;
-	char **cells;		/* nrows * ncols */
+	char **cells; /* nrows * ncols */
 	size_t nrows, cap;
 };
 
@@ -166,7 +166,7 @@ size_t report_display_width(const char *s)
 		uint32_t cp = next_cp(&p);
 
 		if (cp >= 0x300 && cp <= 0x36f)
-			continue;	/* combining marks take no column */
+			continue; /* combining marks take no column */
 		w += is_wide(cp) ? 2 : 1;
 	}
 	return w;
@@ -238,11 +238,11 @@ size_t report_csv_field(char *dst, size_t dstsz, const char *s, bool numeric)
 	size_t need = 0, len = strlen(s);
 	bool guard = false, quote = false;
 
-#define PUT(ch)                                   \
-	do {                                      \
-		if (need + 1 < dstsz)             \
-			dst[need] = (ch);         \
-		need++;                           \
+#define PUT(ch)                                                                                    \
+	do {                                                                                       \
+		if (need + 1 < dstsz)                                                              \
+			dst[need] = (ch);                                                          \
+		need++;                                                                            \
 	} while (0)
 
 	if (!(numeric && is_integer(s)) && len && strchr("=+-@\t\r", s[0]))
@@ -279,7 +279,7 @@ static void csv_put(FILE *f, const char *s, bool numeric)
 		char *big = malloc(need + 1);
 
 		if (!big)
-			return;	/* the caller sees the error through ferror() */
+			return; /* the caller sees the error through ferror() */
 		report_csv_field(big, need + 1, s, numeric);
 		fputs(big, f);
 		free(big);
@@ -311,7 +311,7 @@ static json_object *json_cell(const char *s, bool numeric)
 {
 	if (numeric) {
 		if (!*s)
-			return NULL;	/* json null */
+			return NULL; /* json null */
 		if (is_integer(s) && strlen(s) < 19)
 			return json_object_new_int64(strtoll(s, NULL, 10));
 	}

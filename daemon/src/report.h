@@ -30,11 +30,11 @@ enum report_format {
 	REPORT_JSON,
 };
 
-#define REPORT_BOM (1u << 0)	/* CSV: start with a UTF-8 byte order mark */
+#define REPORT_BOM (1u << 0) /* CSV: start with a UTF-8 byte order mark */
 
 struct report_col {
-	const char *key;	/* JSON key: stable, never translated */
-	const char *title;	/* header for table and CSV (translated by the caller) */
+	const char *key; /* JSON key: stable, never translated */
+	const char *title; /* header for table and CSV (translated by the caller) */
 	bool numeric;
 };
 

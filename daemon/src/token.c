@@ -28,7 +28,7 @@ static int hexval(char c)
 		return c - '0';
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
-	return -1;	/* uppercase is not canonical: refused */
+	return -1; /* uppercase is not canonical: refused */
 }
 
 static void hex_encode(char *dst, const uint8_t *src, size_t len)
@@ -57,7 +57,8 @@ static bool hex_decode(uint8_t *dst, const char *src, size_t len)
 
 bool token_valid_medium_id(const char *s)
 {
-	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+	static const char ok[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
 	size_t n = strnlen(s, 64);
 
 	if (n == 0 || n >= 64 || s[0] == '.' || s[0] == '_' || s[0] == '-')
@@ -211,7 +212,7 @@ static bool get_str(json_object *o, const char *key, char *dst, size_t max)
 	s = json_object_get_string(v);
 	len = json_object_get_string_len(v);
 	if (len <= 0 || (size_t)len >= max || strnlen(s, (size_t)len + 1) != (size_t)len)
-		return false;	/* empty, too long, or an embedded NUL (\u0000) */
+		return false; /* empty, too long, or an embedded NUL (\u0000) */
 	memcpy(dst, s, (size_t)len + 1);
 	return true;
 }
@@ -242,7 +243,7 @@ static bool parse_usb(const char *s, uint16_t *vid, uint16_t *pid)
 static int parse_object(json_object *o, struct token *ret)
 {
 	char type[32], usb[16], serial_hex[2 * IDENT_STR_MAX], sig_hex[2 * ORGKEY_SIG_LEN + 2];
-	struct token t = { 0 };
+	struct token t = {0};
 	json_object *ks;
 	int64_t version;
 	size_t n;
@@ -262,7 +263,8 @@ static int parse_object(json_object *o, struct token *ret)
 	    !get_str(o, "luks_uuid", t.luks_uuid, sizeof(t.luks_uuid)) ||
 	    !get_int(o, "enrolled", &t.enrolled) || !get_str(o, "usb", usb, sizeof(usb)) ||
 	    !parse_usb(usb, &t.vid, &t.pid) || !get_str(o, "sig", sig_hex, sizeof(sig_hex)) ||
-	    strlen(sig_hex) != 2 * ORGKEY_SIG_LEN || !hex_decode(t.sig, sig_hex, 2 * ORGKEY_SIG_LEN))
+	    strlen(sig_hex) != 2 * ORGKEY_SIG_LEN ||
+	    !hex_decode(t.sig, sig_hex, 2 * ORGKEY_SIG_LEN))
 		return -EBADMSG;
 	/* the serial may be empty (a device without one): "" is allowed here */
 	{
@@ -280,7 +282,7 @@ static int parse_object(json_object *o, struct token *ret)
 		return -EBADMSG;
 	t.serial[n / 2] = '\0';
 	if (strlen(t.serial) != n / 2)
-		return -EBADMSG;	/* a NUL byte inside the serial */
+		return -EBADMSG; /* a NUL byte inside the serial */
 	if (!valid_fields(&t))
 		return -EBADMSG;
 	*ret = t;
@@ -308,7 +310,7 @@ int token_parse(const char *json, size_t len, struct token *ret)
 	while (end < len && strchr(" \t\r\n", json[end]))
 		end++;
 	if (end != len)
-		return -EBADMSG;	/* trailing garbage */
+		return -EBADMSG; /* trailing garbage */
 	return parse_object(o, ret);
 }
 
@@ -342,8 +344,8 @@ int token_verify_for_device(const char *json, size_t len, const struct orgkey *p
 		return -EKEYREJECTED;
 	}
 	if (!luks_uuid || strcasecmp(luks_uuid, t.luks_uuid)) {
-		str_escape(a, sizeof(a), luks_uuid ? luks_uuid : "", luks_uuid ? strlen(luks_uuid) : 0,
-			   false);
+		str_escape(a, sizeof(a), luks_uuid ? luks_uuid : "",
+			   luks_uuid ? strlen(luks_uuid) : 0, false);
 		snprintf(why, whysz, "token of medium %s was made for header %s, found on %s",
 			 t.medium_id, t.luks_uuid, a);
 		return -EMEDIUMTYPE;
@@ -352,8 +354,8 @@ int token_verify_for_device(const char *json, size_t len, const struct orgkey *p
 	    strncmp(dev->serial, t.serial, sizeof(dev->serial))) {
 		str_escape(a, sizeof(a), t.serial, strlen(t.serial), true);
 		if (dev)
-			str_escape(b, sizeof(b), dev->serial, strnlen(dev->serial, sizeof(dev->serial)),
-				   true);
+			str_escape(b, sizeof(b), dev->serial,
+				   strnlen(dev->serial, sizeof(dev->serial)), true);
 		snprintf(why, whysz,
 			 "token of medium %s was made for USB %04x:%04x serial \"%s\", "
 			 "found on %04x:%04x serial \"%s\"",

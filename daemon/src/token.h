@@ -29,15 +29,15 @@
 
 #define TOKEN_TYPE "mediagate-org"
 #define TOKEN_VERSION 1
-#define TOKEN_JSON_MAX 4096	/* longer token text is refused unparsed */
+#define TOKEN_JSON_MAX 4096 /* longer token text is refused unparsed */
 
 struct token {
 	char org[ORGKEY_ID_MAX];
 	char medium_id[64];
-	char luks_uuid[40];		/* lowercase 8-4-4-4-12 */
-	int64_t enrolled;		/* Unix seconds */
+	char luks_uuid[40]; /* lowercase 8-4-4-4-12 */
+	int64_t enrolled; /* Unix seconds */
 	uint16_t vid, pid;
-	char serial[IDENT_STR_MAX];	/* raw, NUL-free */
+	char serial[IDENT_STR_MAX]; /* raw, NUL-free */
 	uint8_t sig[ORGKEY_SIG_LEN];
 };
 

@@ -54,7 +54,7 @@ static void make_image(const char *name, off_t size)
 
 static void format(const char *name, char uuid[40])
 {
-	struct luksadm_format_params p = { .cipher = "aes-xts-plain64", .key_bits = 512 };
+	struct luksadm_format_params p = {.cipher = "aes-xts-plain64", .key_bits = 512};
 
 	make_image(name, 32 << 20);
 	assert_int_equal(luksadm_format(img(name), &p, PASS, strlen(PASS), uuid), 0);
@@ -115,13 +115,15 @@ static void test_format(void **state)
 	assert_int_equal(luksadm_check_passphrase(img("f.img"), "wrong", 5), -EPERM);
 	/* a bad cipher spec or key size is refused before anything is written */
 	{
-		struct luksadm_format_params p = { .cipher = "aes", .key_bits = 512 };
+		struct luksadm_format_params p = {.cipher = "aes", .key_bits = 512};
 
 		make_image("g.img", 32 << 20);
-		assert_int_equal(luksadm_format(img("g.img"), &p, PASS, strlen(PASS), uuid), -EINVAL);
+		assert_int_equal(luksadm_format(img("g.img"), &p, PASS, strlen(PASS), uuid),
+				 -EINVAL);
 		p.cipher = "aes-xts-plain64";
 		p.key_bits = 0;
-		assert_int_equal(luksadm_format(img("g.img"), &p, PASS, strlen(PASS), uuid), -EINVAL);
+		assert_int_equal(luksadm_format(img("g.img"), &p, PASS, strlen(PASS), uuid),
+				 -EINVAL);
 		assert_int_equal(probe_path(img("g.img"), &m), 0);
 		assert_int_equal(m.kind, MEDIA_NONE);
 	}
@@ -129,7 +131,7 @@ static void test_format(void **state)
 
 static char *make_token(const char *uuid, const char *serial)
 {
-	struct token t = { .enrolled = 1763700000, .vid = 0x0781, .pid = 0x5583 };
+	struct token t = {.enrolled = 1763700000, .vid = 0x0781, .pid = 0x5583};
 	char *json = NULL;
 
 	strcpy(t.medium_id, "MG-0001");
@@ -141,7 +143,7 @@ static char *make_token(const char *uuid, const char *serial)
 
 static int verify_on(const char *path, const char *serial)
 {
-	struct ident_device d = { .vid = 0x0781, .pid = 0x5583 };
+	struct ident_device d = {.vid = 0x0781, .pid = 0x5583};
 	struct media_info m;
 	char *json = NULL, why[512];
 	int r;
@@ -224,7 +226,7 @@ static void test_header_copied_to_other_stick(void **state)
 	snprintf(cmd, sizeof(cmd), "dd if='%s' of='%s' bs=1M count=16 conv=notrunc status=none",
 		 img("a.img"), img("b.img"));
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(verify_on(img("b.img"), SERIAL), 0);	/* same stick: fine */
+	assert_int_equal(verify_on(img("b.img"), SERIAL), 0); /* same stick: fine */
 	/* ...but b.img is on a stick with another serial */
 	assert_int_equal(verify_on(img("b.img"), "OTHER-STICK-0001"), -EMEDIUMTYPE);
 }
@@ -257,9 +259,11 @@ static void test_erase(void **state)
 
 		assert_int_equal(crypt_init(&cd, img("e.img")), 0);
 		assert_int_equal(crypt_load(cd, CRYPT_LUKS2, NULL), 0);
-		struct crypt_pbkdf_type weak = { .type = CRYPT_KDF_PBKDF2, .hash = "sha256",
-						 .time_ms = 1, .iterations = 1000,
-						 .flags = CRYPT_PBKDF_NO_BENCHMARK };
+		struct crypt_pbkdf_type weak = {.type = CRYPT_KDF_PBKDF2,
+						.hash = "sha256",
+						.time_ms = 1,
+						.iterations = 1000,
+						.flags = CRYPT_PBKDF_NO_BENCHMARK};
 
 		assert_int_equal(crypt_set_pbkdf_type(cd, &weak), 0);
 		/* a second keyslot, as an administrator might have added */
@@ -290,7 +294,7 @@ static void test_erase(void **state)
 		static const uint8_t zero[4096];
 
 		if (!memcmp(before + off, zero, 4096))
-			continue;	/* it was zero before: nothing to erase */
+			continue; /* it was zero before: nothing to erase */
 		if (!memcmp(before + off, after + off, 4096))
 			fail_msg("block at %llu unchanged by erase", (unsigned long long)off);
 	}

@@ -25,7 +25,8 @@ static const char base[] =
 	"    serial \"AAA\" owner \"Taro \\\"T\\\" Yamada\" asset \"PC-1\" enrolled 2026-01-02\n"
 	"\n"
 	"medium USB-0002 luks2 22222222-2222-4222-8222-222222222222 usb 0781:5583 serial "
-	"\"B\\x01B\" owner \"\xe5\xb1\xb1\xe7\x94\xb0\" asset \"PC-2\" enrolled 2026-01-03 # hi \\\n"
+	"\"B\\x01B\" owner \"\xe5\xb1\xb1\xe7\x94\xb0\" asset \"PC-2\" enrolled 2026-01-03 # hi "
+	"\\\n"
 	"# trailing comment\n";
 
 static void put(const char *text)
@@ -53,7 +54,7 @@ static char *get(void)
 
 static struct registry_entry entry(const char *id, const char *uuid)
 {
-	struct registry_entry e = { .luks_version = 2, .vid = 0x0951, .pid = 0x1666 };
+	struct registry_entry e = {.luks_version = 2, .vid = 0x0951, .pid = 0x1666};
 
 	snprintf(e.medium_id, sizeof(e.medium_id), "%s", id);
 	snprintf(e.luks_uuid, sizeof(e.luks_uuid), "%s", uuid);
@@ -66,7 +67,7 @@ static struct registry_entry entry(const char *id, const char *uuid)
 
 static struct registry *load(void)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r = NULL;
 
 	if (registry_load(path, &r, &d) < 0) {
@@ -99,7 +100,7 @@ static int teardown(void **state)
 static void test_add_new_file(void **state)
 {
 	struct registry_entry e = entry("MG-1", "33333333-3333-4333-8333-333333333333");
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r;
 	struct stat st;
 
@@ -125,7 +126,7 @@ static void test_add_new_file(void **state)
 static void test_add_keeps_bytes(void **state)
 {
 	struct registry_entry e = entry("MG-9", "99999999-9999-4999-8999-999999999999");
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *r;
 	char *after;
 
@@ -157,7 +158,7 @@ static void test_add_keeps_bytes(void **state)
 
 static void test_retire_and_remove(void **state)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	const struct registry_entry *e;
 	struct registry *r;
 	char *after, *expect;
@@ -201,7 +202,7 @@ static void test_retire_and_remove(void **state)
 static void test_refuses_broken_file(void **state)
 {
 	struct registry_entry e = entry("MG-7", "77777777-7777-4777-8777-777777777777");
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	static const char broken[] = "medium X luks2 not-a-uuid\n";
 	char *after;
 
@@ -235,7 +236,7 @@ static void test_concurrent_writers(void **state)
 		assert_true(pids[w] >= 0);
 		if (pids[w] == 0) {
 			for (int i = 0; i < EACH; i++) {
-				struct diag_list d = { 0 };
+				struct diag_list d = {0};
 				char id[32], uuid[40];
 				struct registry_entry e;
 

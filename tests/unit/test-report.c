@@ -18,9 +18,9 @@
 #include "report.h"
 
 static const struct report_col cols[] = {
-	{ "medium", "Medium", false },
-	{ "owner", "Owner", false },
-	{ "mounts", "Mounts", true },
+	{"medium", "Medium", false},
+	{"owner", "Owner", false},
+	{"mounts", "Mounts", true},
 };
 
 static char *render(const struct report *r, enum report_format fmt, unsigned int flags)
@@ -40,11 +40,11 @@ static struct report *sample(void)
 	struct report *r = NULL;
 
 	assert_int_equal(report_new(cols, 3, &r), 0);
-	assert_int_equal(report_add_row(r, (const char *const[]){ "MG-1", "Taro, \"T\"", "3" }), 0);
-	assert_int_equal(report_add_row(r, (const char *const[]){ "MG-2", "=HYPERLINK(\"x\")", "-5" }),
-			 0);
-	assert_int_equal(report_add_row(r, (const char *const[]){ "MG-3", "山田\n花子", NULL }), 0);
-	assert_int_equal(report_add_row(r, (const char *const[]){ "MG-4", "\x01\xff bad", "+1" }), 0);
+	assert_int_equal(report_add_row(r, (const char *const[]){"MG-1", "Taro, \"T\"", "3"}), 0);
+	assert_int_equal(
+		report_add_row(r, (const char *const[]){"MG-2", "=HYPERLINK(\"x\")", "-5"}), 0);
+	assert_int_equal(report_add_row(r, (const char *const[]){"MG-3", "山田\n花子", NULL}), 0);
+	assert_int_equal(report_add_row(r, (const char *const[]){"MG-4", "\x01\xff bad", "+1"}), 0);
 	return r;
 }
 
@@ -114,7 +114,7 @@ static void test_json(void **state)
 	assert_string_equal(json_object_get_string(v), "山田\\x0a花子");
 	o = json_object_array_get_idx(arr, 3);
 	assert_true(json_object_object_get_ex(o, "mounts", &v));
-	assert_true(json_object_is_type(v, json_type_string));	/* "+1" is not a plain integer */
+	assert_true(json_object_is_type(v, json_type_string)); /* "+1" is not a plain integer */
 	json_object_put(arr);
 	free(out);
 	report_free(r);
@@ -123,8 +123,8 @@ static void test_json(void **state)
 static void test_table(void **state)
 {
 	static const struct report_col jcols[] = {
-		{ "medium", "媒体", false },
-		{ "mounts", "回数", true },
+		{"medium", "媒体", false},
+		{"mounts", "回数", true},
 	};
 	struct report *r = NULL;
 	char *out;
@@ -133,8 +133,8 @@ static void test_table(void **state)
 	assert_int_equal(report_display_width("媒体"), 4);
 	assert_int_equal(report_display_width("abc"), 3);
 	assert_int_equal(report_new(jcols, 2, &r), 0);
-	assert_int_equal(report_add_row(r, (const char *const[]){ "MG-100", "7" }), 0);
-	assert_int_equal(report_add_row(r, (const char *const[]){ "山", "12" }), 0);
+	assert_int_equal(report_add_row(r, (const char *const[]){"MG-100", "7"}), 0);
+	assert_int_equal(report_add_row(r, (const char *const[]){"山", "12"}), 0);
 	out = render(r, REPORT_TABLE, 0);
 	/* 媒体 is 4 columns wide, 山 2: padding counts columns, not bytes */
 	assert_string_equal(out, "媒体    回数\n"
@@ -159,11 +159,18 @@ static char dbpath[64];
 static void sight(struct inv *inv, int64_t t, const char *type, uint16_t pid, const char *serial,
 		  const char *medium_id, const char *uuid, const char *user)
 {
-	struct ident_device d = { .vid = 0x0781, .pid = pid };
-	struct media_info m = { .kind = MEDIA_LUKS, .luks_version = 2, .registered = true };
+	struct ident_device d = {.vid = 0x0781, .pid = pid};
+	struct media_info m = {.kind = MEDIA_LUKS, .luks_version = 2, .registered = true};
 	struct inv_sighting s = {
-		.time = t, .type = type, .dev = &d, .media = &m, .medium_id = medium_id,
-		.verdict = "allow", .host = "pc-01", .user = user, .line = type,
+		.time = t,
+		.type = type,
+		.dev = &d,
+		.media = &m,
+		.medium_id = medium_id,
+		.verdict = "allow",
+		.host = "pc-01",
+		.user = user,
+		.line = type,
 	};
 
 	strcpy(d.serial, serial);
@@ -177,10 +184,14 @@ static void sight(struct inv *inv, int64_t t, const char *type, uint16_t pid, co
 #define U4 "44444444-4444-4444-8444-444444444444"
 
 static const char reg_text[] =
-	"medium MG-1 luks2 " U1 " usb 0781:5583 serial \"S1\" owner \"A\" asset \"P1\" enrolled 2026-01-01\n"
-	"medium MG-2 luks2 " U2 " usb 0781:5583 serial \"S2\" owner \"B\" asset \"P2\" enrolled 2026-01-01\n"
-	"medium MG-3 luks2 " U3 " usb 0781:5583 serial \"S3\" owner \"C\" asset \"P3\" enrolled 2026-01-01\n"
-	"medium MG-4 luks2 " U4 " usb 0781:5583 serial \"S4\" owner \"D\" asset \"P4\" enrolled 2026-01-01"
+	"medium MG-1 luks2 " U1
+	" usb 0781:5583 serial \"S1\" owner \"A\" asset \"P1\" enrolled 2026-01-01\n"
+	"medium MG-2 luks2 " U2
+	" usb 0781:5583 serial \"S2\" owner \"B\" asset \"P2\" enrolled 2026-01-01\n"
+	"medium MG-3 luks2 " U3
+	" usb 0781:5583 serial \"S3\" owner \"C\" asset \"P3\" enrolled 2026-01-01\n"
+	"medium MG-4 luks2 " U4
+	" usb 0781:5583 serial \"S4\" owner \"D\" asset \"P4\" enrolled 2026-01-01"
 	" retired 2026-02-01\n";
 
 struct got {
@@ -211,11 +222,11 @@ static void hist(int64_t t, const char *type, const char *host, const char *line
 
 static void test_inv_report(void **state)
 {
-	struct diag_list d = { 0 };
+	struct diag_list d = {0};
 	struct registry *reg = NULL;
 	struct inv_report *ir = NULL;
 	struct inv *inv = NULL;
-	struct got g = { 0 };
+	struct got g = {0};
 	int n;
 
 	(void)state;
@@ -241,7 +252,7 @@ static void test_inv_report(void **state)
 	assert_string_equal(g.ids[1], "MG-3");
 	assert_int_equal(g.seen[1], 0);
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(inv_report_stocktake(ir, reg, 100, collect, &g), 1);	/* only MG-3 */
+	assert_int_equal(inv_report_stocktake(ir, reg, 100, collect, &g), 1); /* only MG-3 */
 	memset(&g, 0, sizeof(g));
 	n = inv_report_history(ir, "MG-1", hist, &g);
 	assert_int_equal(n, 2);
@@ -249,7 +260,8 @@ static void test_inv_report(void **state)
 	assert_string_equal(g.ids[1], "mount");
 	assert_int_equal(g.seen[1], 5000);
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(inv_report_history(ir, "11111111-1111-4111-8111-111111111111", hist, &g), 2);
+	assert_int_equal(inv_report_history(ir, "11111111-1111-4111-8111-111111111111", hist, &g),
+			 2);
 	assert_int_equal(inv_report_history(ir, "MG-404", hist, &g), 0);
 	inv_report_close(ir);
 	registry_free(reg);
@@ -269,10 +281,8 @@ static void test_inv_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_csv),
-		cmocka_unit_test(test_csv_field),
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_csv),	   cmocka_unit_test(test_csv_field),
+		cmocka_unit_test(test_json),	   cmocka_unit_test(test_table),
 		cmocka_unit_test(test_inv_report),
 	};
 

@@ -37,7 +37,7 @@ static int group_teardown(void **state)
 
 static struct token sample(void)
 {
-	struct token t = { .enrolled = 1763700000, .vid = 0x0781, .pid = 0x5583 };
+	struct token t = {.enrolled = 1763700000, .vid = 0x0781, .pid = 0x5583};
 
 	strcpy(t.medium_id, "MG-0042");
 	strcpy(t.luks_uuid, UUID);
@@ -47,14 +47,14 @@ static struct token sample(void)
 
 static struct ident_device stick(const char *serial)
 {
-	struct ident_device d = { .vid = 0x0781, .pid = 0x5583 };
+	struct ident_device d = {.vid = 0x0781, .pid = 0x5583};
 
 	strcpy(d.serial, serial);
 	return d;
 }
 
-static int verify(const char *json, const struct orgkey *pub, const char *serial,
-		  const char *uuid, struct token *ret)
+static int verify(const char *json, const struct orgkey *pub, const char *serial, const char *uuid,
+		  struct token *ret)
 {
 	struct ident_device d = stick(serial);
 	char why[512];
@@ -161,8 +161,8 @@ static void test_other_stick_or_header(void **state)
 		char why[512];
 
 		d.pid = 0x5584;
-		assert_int_equal(token_verify_for_device(json, strlen(json), key, &d, UUID, NULL, why,
-							 sizeof(why)),
+		assert_int_equal(token_verify_for_device(json, strlen(json), key, &d, UUID, NULL,
+							 why, sizeof(why)),
 				 -EMEDIUMTYPE);
 		assert_non_null(strstr(why, "0781:5584"));
 		assert_int_equal(token_verify_for_device(json, strlen(json), key, NULL, UUID, NULL,
@@ -179,7 +179,7 @@ static void test_other_stick_or_header(void **state)
 static void test_hostile_serial_round_trip(void **state)
 {
 	struct token t = sample(), back;
-	struct ident_device d = { .vid = 0x0781, .pid = 0x5583 };
+	struct ident_device d = {.vid = 0x0781, .pid = 0x5583};
 	char *json = NULL, why[512];
 	const char hostile[] = "\x01\"\\\n\xff\xfe<script>%s";
 
@@ -190,15 +190,15 @@ static void test_hostile_serial_round_trip(void **state)
 	/* hex keeps the JSON plain ASCII */
 	for (const char *p = json; *p; p++)
 		assert_true(*p >= 0x20 && *p < 0x7f);
-	assert_int_equal(token_verify_for_device(json, strlen(json), key, &d, UUID, &back, why,
-						 sizeof(why)),
-			 0);
+	assert_int_equal(
+		token_verify_for_device(json, strlen(json), key, &d, UUID, &back, why, sizeof(why)),
+		0);
 	assert_string_equal(back.serial, hostile);
 	/* the "why" text of a mismatch escapes it */
 	strcpy(d.serial, "x");
-	assert_int_equal(token_verify_for_device(json, strlen(json), key, &d, UUID, NULL, why,
-						 sizeof(why)),
-			 -EMEDIUMTYPE);
+	assert_int_equal(
+		token_verify_for_device(json, strlen(json), key, &d, UUID, NULL, why, sizeof(why)),
+		-EMEDIUMTYPE);
 	for (const char *p = why; *p; p++)
 		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
 	free(json);
@@ -206,9 +206,9 @@ static void test_hostile_serial_round_trip(void **state)
 	t.serial[0] = '\0';
 	assert_int_equal(token_sign(&t, key, &json), 0);
 	d.serial[0] = '\0';
-	assert_int_equal(token_verify_for_device(json, strlen(json), key, &d, UUID, NULL, why,
-						 sizeof(why)),
-			 0);
+	assert_int_equal(
+		token_verify_for_device(json, strlen(json), key, &d, UUID, NULL, why, sizeof(why)),
+		0);
 	free(json);
 }
 
@@ -257,27 +257,27 @@ static void test_strict_parse(void **state)
 	static const struct {
 		const char *from, *to;
 	} edits[] = {
-		{ "\"version\":1", "\"version\":2" },
-		{ "\"version\":1", "\"version\":1.0" },
-		{ "\"version\":1", "\"version\":\"1\"" },
-		{ "\"keyslots\":[]", "\"keyslots\":[\"0\"]" },
-		{ "\"keyslots\":[]", "\"keyslot\":[]" },
-		{ "\"type\":\"mediagate-org\"", "\"type\":\"luks2-keyring\"" },
-		{ "\"usb\":\"0781:5583\"", "\"usb\":\"0781-5583\"" },
-		{ "\"usb\":\"0781:5583\"", "\"usb\":\"0781:55830\"" },
-		{ "\"medium\":\"MG-0042\"", "\"medium\":\"MG 0042\"" },
-		{ "\"medium\":\"MG-0042\"", "\"medium\":\"\"" },
-		{ "\"medium\":\"MG-0042\"", "\"medium\":\"MG\\u00000042\"" },
-		{ "\"medium\":\"MG-0042\"", "\"medium\":{\"a\":{\"b\":[1]}}" },
-		{ "\"enrolled\":1763700000", "\"enrolled\":-1" },
-		{ "\"enrolled\":1763700000", "\"enrolled\":99999999999999999999999" },
-		{ "\"serial_hex\":\"34", "\"serial_hex\":\"00" },	/* NUL in the serial */
-		{ "\"serial_hex\":\"34", "\"serial_hex\":\"3" },	/* odd length */
-		{ "\"serial_hex\":\"34", "\"serial_hex\":\"4C" },	/* upper case */
-		{ "\"org\":\"ed25519:", "\"org\":\"rsa:" },
-		{ "\"sig\":\"", "\"sig\":\"00" },
-		{ "{", "{\"extra\":1," },
-		{ "{", "[{" },
+		{"\"version\":1", "\"version\":2"},
+		{"\"version\":1", "\"version\":1.0"},
+		{"\"version\":1", "\"version\":\"1\""},
+		{"\"keyslots\":[]", "\"keyslots\":[\"0\"]"},
+		{"\"keyslots\":[]", "\"keyslot\":[]"},
+		{"\"type\":\"mediagate-org\"", "\"type\":\"luks2-keyring\""},
+		{"\"usb\":\"0781:5583\"", "\"usb\":\"0781-5583\""},
+		{"\"usb\":\"0781:5583\"", "\"usb\":\"0781:55830\""},
+		{"\"medium\":\"MG-0042\"", "\"medium\":\"MG 0042\""},
+		{"\"medium\":\"MG-0042\"", "\"medium\":\"\""},
+		{"\"medium\":\"MG-0042\"", "\"medium\":\"MG\\u00000042\""},
+		{"\"medium\":\"MG-0042\"", "\"medium\":{\"a\":{\"b\":[1]}}"},
+		{"\"enrolled\":1763700000", "\"enrolled\":-1"},
+		{"\"enrolled\":1763700000", "\"enrolled\":99999999999999999999999"},
+		{"\"serial_hex\":\"34", "\"serial_hex\":\"00"}, /* NUL in the serial */
+		{"\"serial_hex\":\"34", "\"serial_hex\":\"3"}, /* odd length */
+		{"\"serial_hex\":\"34", "\"serial_hex\":\"4C"}, /* upper case */
+		{"\"org\":\"ed25519:", "\"org\":\"rsa:"},
+		{"\"sig\":\"", "\"sig\":\"00"},
+		{"{", "{\"extra\":1,"},
+		{"{", "[{"},
 	};
 
 	(void)state;
