@@ -24,6 +24,8 @@ FUZZ_policy_SRCS = $(FUZZ_BASE_SRCS) $(wildcard daemon/src/policy*.c)
 FUZZ_registry_SRCS = $(FUZZ_BASE_SRCS) $(wildcard daemon/src/registry*.c)
 FUZZ_descriptors_SRCS = $(FUZZ_BASE_SRCS)
 FUZZ_strutil_SRCS = $(wildcard daemon/src/strutil.c)
+FUZZ_event_SRCS = $(FUZZ_registry_SRCS) $(wildcard daemon/src/policy*.c daemon/src/ident.c \
+	daemon/src/kdev.c daemon/src/decide.c)
 FUZZ_token_SRCS = $(FUZZ_BASE_SRCS) $(wildcard daemon/src/token.c daemon/src/orgkey.c)
 FUZZ_CORE_OBJS = $(sort $(FUZZ_policy_SRCS:%.c=$(FUZZ_O)/%.o) $(FUZZ_registry_SRCS:%.c=$(FUZZ_O)/%.o))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
