@@ -1,0 +1,53 @@
+# 21-daemon-bench (issue 4, done-when 4): mediagated's decision time (kernel
+# record read -> verdict ioctl, measured inside the daemon and reported by its
+# "status") over MG_BENCH_PLUGS (default 100) plugs of a mass-storage gadget,
+# and its idle RSS. Numbers go out as INFO lines ("bench: ..."); the checks
+# are that every plug was decided exactly once and the numbers exist. Under
+# TCG the times are those of an emulated CPU; ACCEL=kvm gives real ones.
+B_LOG=$RUN/bench-audit.log
+B_CTL=$RUN/bench-control
+
+scenario() {
+	local n=${MG_BENCH_PLUGS:-100} i pid st rss d
+	mg_load || return
+	if ! command -v mediagated >/dev/null; then
+		nok daemon-present "mediagated not in the initramfs (run with MEDIAGATED=build/.../mediagated)"
+		return
+	fi
+	check gadget-modules gadget_setup || return
+	mkdir -p /etc/mediagate
+	printf 'readonly storage\nallow any\n' >/etc/mediagate/bench.conf
+	mkfs.vfat -C /tmp/b21.img 4096 >/dev/null 2>&1 || dd if=/dev/zero of=/tmp/b21.img bs=1M count=4 2>/dev/null
+	check gadget-create gadget_create b21 1234 5678 BENCH21 "ms" /tmp/b21.img || return
+	: >"$B_LOG"
+	mediagated -d -c /etc/mediagate/bench.conf --db "$RUN/bench.db" --control "$B_CTL" \
+		>>"$B_LOG" 2>>"$RUN/bench.err" &
+	pid=$!
+	if ! wait_until 10 test -S "$B_CTL"; then
+		nok daemon-start "$(tail -c 300 "$RUN/bench.err")"
+		kill "$pid" 2>/dev/null
+		return
+	fi
+	for ((i = 1; i <= n; i++)); do
+		gadget_plug b21
+		if ! wait_until 20 eval "[[ \$(grep -c 'serial=\"BENCH21\"' $B_LOG) -ge $i ]]"; then
+			nok plug-decided "plug $i not decided: $(tail -n 1 "$B_LOG")"
+			break
+		fi
+		gadget_unplug b21
+		wait_until 10 eval '! usb_by_serial BENCH21 >/dev/null'
+	done
+	expect every-plug-decided-once "$(grep -c 'serial="BENCH21"' "$B_LOG")" "$n"
+	sleep 2
+	st=$(mediagated --control "$B_CTL" --ctl status 2>&1)
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+	d=$(grep '^decisions' <<<"$st")
+	[[ $d == "decisions $n p50_us "* ]] && ok decision-times || nok decision-times "$st"
+	info "bench: $d (event read -> verdict ioctl, $n plugs)"
+	info "bench: idle VmRSS ${rss} kB; $(awk '/^(Pss|Private_Dirty)/ { printf "%s %s kB ", $1, $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null)"
+	[[ -n $rss ]] && ok idle-rss || nok idle-rss "no VmRSS"
+	kill "$pid"
+	wait_until 10 eval "! kill -0 $pid 2>/dev/null"
+	gadget_remove b21
+	cp "$B_LOG" /results/ 2>/dev/null
+}
