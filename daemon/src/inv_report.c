@@ -133,36 +133,28 @@ int inv_report_media(struct inv_report *ir, void (*fn)(const struct inv_medium *
 		     void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	_cleanup_free_ struct inv_medium *m = malloc(sizeof(*m));
+	struct inv_medium m;
 	int r, n = 0;
 
-	if (!m)
-		return -ENOMEM;
 	r = prepare(ir, MEDIA_SELECT " ORDER BY last_seen DESC, id", &st);
 	if (r < 0)
 		return r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		read_medium(st, m);
-		fn(m, userdata);
+		read_medium(st, &m);
+		fn(&m, userdata);
 		n++;
 	}
 	return r == SQLITE_DONE ? n : (sql_errno(r) ?: -EIO);
 }
 
-int inv_report_stocktake(struct inv_report *ir, const struct registry *reg, int64_t cutoff,
-			 void (*fn)(const struct registry_entry *e,
-				    const struct inv_report_seen *seen, void *userdata),
-			 void *userdata)
+/* The latest genuine sighting of every registry entry into @seen. */
+static int collect_seen(struct inv_report *ir, const struct registry *reg,
+			struct inv_report_seen *seen)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	_cleanup_free_ struct inv_report_seen *seen = NULL;
-	size_t n = registry_count(reg);
 	const struct registry_entry *base = registry_entry_at(reg, 0);
-	int r, count = 0;
+	int r;
 
-	seen = calloc(n ? n : 1, sizeof(*seen));
-	if (!seen)
-		return -ENOMEM;
 	/* only rows that may belong to a registered medium */
 	r = prepare(ir,
 		    "SELECT medium_id, luks_uuid, vid, pid, serial, last_seen, last_host,"
@@ -195,9 +187,22 @@ int inv_report_stocktake(struct inv_report *ir, const struct registry *reg, int6
 		col_str(st, 7, s->last_user, sizeof(s->last_user));
 		s->mount_count = sqlite3_column_int64(st, 8);
 	}
-	if (r != SQLITE_DONE)
-		return sql_errno(r) ?: -EIO;
-	for (size_t i = 0; i < n; i++) {
+	return r == SQLITE_DONE ? 0 : (sql_errno(r) ?: -EIO);
+}
+
+int inv_report_stocktake(struct inv_report *ir, const struct registry *reg, int64_t cutoff,
+			 void (*fn)(const struct registry_entry *e,
+				    const struct inv_report_seen *seen, void *userdata),
+			 void *userdata)
+{
+	size_t n = registry_count(reg);
+	struct inv_report_seen *seen = calloc(n ? n : 1, sizeof(*seen));
+	int r, count = 0;
+
+	if (!seen)
+		return -ENOMEM;
+	r = collect_seen(ir, reg, seen);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
 		const struct registry_entry *e = registry_entry_at(reg, i);
 
 		if (e->retired[0] || seen[i].last_seen >= cutoff)
@@ -205,7 +210,8 @@ int inv_report_stocktake(struct inv_report *ir, const struct registry *reg, int6
 		fn(e, &seen[i], userdata);
 		count++;
 	}
-	return count;
+	free(seen);
+	return r < 0 ? r : count;
 }
 
 int inv_report_history(struct inv_report *ir, const char *medium,
