@@ -309,6 +309,8 @@ rw_checks() {
 cleanup_all() {
 	local m g
 	mg_stop
+	# a scenario killed on its time limit may leave clients behind (guest only)
+	killall -9 mgtest 2>/dev/null
 	for m in /mnt/*; do mountpoint -q "$m" 2>/dev/null && umount -l "$m"; done
 	for g in "$GADGET"/*; do [[ -d $g ]] && gadget_remove "$(basename "$g")"; done
 	req unplug-all >/dev/null

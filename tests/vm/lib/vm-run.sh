@@ -15,7 +15,7 @@
 # Oops/BUG/WARNING/Call Trace in the guest kernel log.
 set -uo pipefail
 vmdir=$(cd "$(dirname "$0")/.." && pwd)
-label= kernel= initrd= work= scenarios=all timeout=${VM_TIMEOUT:-1200}
+label= kernel= initrd= work= scenarios=all timeout=${VM_TIMEOUT:-2400}
 while getopts l:k:i:w:s:t: o; do
 	case $o in
 	l) label=$OPTARG ;;

@@ -4,6 +4,7 @@
 # has no gaps, no oops/WARN/BUG, and the module unloads afterwards. The loop
 # runs inside mgtest (bash forks under TCG would make it 5x slower).
 # mg.cycles=N on the kernel command line changes the count; the seed is printed.
+# timeout: 1000
 scenario() {
 	local n seed s a t0
 	n=$(sed -n 's/.*mg\.cycles=\([0-9]*\).*/\1/p' /proc/cmdline)
