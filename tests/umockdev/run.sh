@@ -272,6 +272,21 @@ sed "s|^set registry .*|set registry \"$tmp/registry\"|" "$P" >"$tmp/policy.conf
 explain plain-stick 2-1 --policy "$tmp/policy.conf" --media luks2:$UUID
 expect registry-from-policy allow "$tmp/policy.conf:$L_REGISTERED" "registry: \"$tmp/registry\""
 
+# No registry configured at all: nothing is registered.
+grep -v '^set registry' "$P" >"$tmp/noreg.conf"
+explain plain-stick 2-1 --policy "$tmp/noreg.conf" --media luks2:$UUID
+l=$(grep -nE '^readonly[[:space:]]+storage[[:space:]]*(#.*)?$' "$tmp/noreg.conf" | cut -d: -f1)
+expect no-registry-configured readonly "$tmp/noreg.conf:$l" \
+	"registration: not registered: no registry"
+
+# An unreadable registry is an error (exit 1), never "not registered".
+explain plain-stick 2-1 --policy "$P" --registry "$tmp/missing" --media luks2:$UUID
+if [[ $rc -eq 1 ]] && grep -q 'cannot open registry' "$tmp/err" && ! grep -q '^verdict' "$tmp/out"; then
+	pass missing-registry-is-an-error
+else
+	fail missing-registry-is-an-error "exit $rc"
+fi
+
 # --- usage errors exit 2 with a message ---
 for args in "2-1 --media bogus" "2-1 --media luks2:not-a-uuid" "--media none" "2-1 2-2" \
 	"2-1 --frob" "9-9" "2-1 --policy"; do
