@@ -1,7 +1,9 @@
 # 07-rmmod-refused (done-when 7): rmmod is refused while a read-only stick is
 # present (with and without a client); after unplug the module unloads cleanly.
+# Then the admin's way out: RELEASE_ALL with a read-only stick still plugged
+# unbinds it fail-closed (disk gone, never writable) and rmmod works.
 scenario() {
-	local d ev h disk
+	local d ev h disk a
 	mg_load || return
 	mg_start || return
 	ev_mark
@@ -27,4 +29,25 @@ scenario() {
 	check rmmod-after-unplug rmmod mediagate
 	check_fails unloaded mg_loaded
 	check reload modprobe mediagate
+
+	mg_start || return
+	ev_mark
+	check plug-2 req plug-storage s7b data RELEASE007
+	if ! ev=$(ev_wait 20 "type=held .*serial=RELEASE007"); then
+		nok held-event-2 "no HELD for RELEASE007: $(tail -n 3 "$EVLOG")"
+		return
+	fi
+	d=$(usb_by_serial RELEASE007)
+	check verdict-readonly-2 mg_cmd verdict "$(ev_get "$ev" handle)" readonly
+	wait_until 20 disk_of "$d" && ok disk-appears-2 || nok disk-appears-2 "no disk after readonly"
+	udevadm settle --timeout=10
+	check_fails rmmod-refused-before-release rmmod mediagate
+	a=$(mg_cmd release)
+	[[ $a == *rc=0* && $(ev_get "$a" count) -ge 1 ]] && ok release-all || nok release-all "$a"
+	mg_stop
+	check disk-gone-after-release wait_until 10 eval "! disk_of $d"
+	check rmmod-after-release rmmod mediagate
+	check_fails no-disk-without-module disk_of "$d"
+	check unplug-2 req unplug s7b
+	check reload-2 modprobe mediagate
 }
