@@ -8,6 +8,10 @@
 # their ldd libraries), udev and its rules, the needed kernel modules with
 # their dependencies (resolved with modprobe --show-depends), the extra
 # modules given (mediagate.ko), the test client and the guest scripts.
+# Environment for other suites reusing it: MGTEST (client binary),
+# MG_VM_EXTRA_BINS (programs, copied with their ldd libraries to /bin),
+# MG_VM_SCENARIO_DIRS (more NN-name.sh scenario files), MG_VM_EXTRA_TREE (a
+# directory copied over the image root, e.g. etc/mediagate/mediagate.conf).
 set -euo pipefail
 kver=${1:?usage: mkinitramfs.sh KVER KROOT OUT [EXTRA.ko...]}
 kroot=$(realpath "${2:?}")
@@ -67,6 +71,10 @@ copy_bin /usr/bin/timeout
 copy_bin /usr/bin/sha256sum
 copy_bin /bin/dd
 [[ -n $mgtest ]] && cp "$mgtest" "$st/bin/mgtest"
+# for other suites (daemon, demo): more programs, with their libraries
+for b in ${MG_VM_EXTRA_BINS:-}; do
+	copy_bin "$b"
+done
 # the daemon, when the build has one (daemon scenarios fail without it)
 [[ -n ${MEDIAGATED:-} && -x $MEDIAGATED ]] && copy_bin "$MEDIAGATED" mediagated
 
@@ -114,6 +122,11 @@ depmod -b "$st" "$kver"
 cp "$vmdir/guest/init" "$st/init"
 chmod +x "$st/init"
 cp -r "$vmdir"/guest/lib.sh "$vmdir"/guest/scenarios "$st/mg/"
+# more scenario files (NN-name.sh) and a tree copied over / (config files)
+for d in ${MG_VM_SCENARIO_DIRS:-}; do
+	cp "$d"/*.sh "$st/mg/scenarios/"
+done
+[[ -n ${MG_VM_EXTRA_TREE:-} ]] && cp -a "$MG_VM_EXTRA_TREE"/. "$st/"
 
 (cd "$st" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -63,7 +63,7 @@ trap 'exit 130' INT TERM
 start_vm() {
 	rm -rf "$results" "$disks"
 	mkdir -p "$results/ack" "$disks"
-	cp "$imgdir/images.env" "$results/"
+	cp "$imgdir/images.env" "$imgdir/luks.key" "$results/"
 	: >"$marks"
 	: >"$console"
 	rm -f "$sock"
