@@ -28,6 +28,11 @@ struct media_info {
 	char cipher[64];	/* "aes-xts-plain64" */
 	unsigned int key_bits;
 	bool token_present;	/* a mediagate organisation token is in the header */
+	/* Organisation token check (token_check_media(), token.h): done only
+	 * where the desktop has the organisation public key; when done, a medium
+	 * is registered only with a valid token for this header and stick. */
+	bool token_checked;
+	bool token_valid;
 	/* Result of the registration check (registry + identity + encryption
 	 * requirements + token), computed by the caller before deciding. */
 	bool registered;

@@ -994,6 +994,13 @@ bool registry_check(const struct registry *r, const struct ident_device *dev,
 			 e->medium_id, media->key_bits, enc->min_key_bits);
 		return false;
 	}
+	/* issue 5: where the desktop has the organisation key, the header must
+	 * also carry a valid organisation token for this stick (token.h) */
+	if (media->token_checked && !media->token_valid) {
+		snprintf(why, whysz, "medium %s: no valid organisation token for this stick",
+			 e->medium_id);
+		return false;
+	}
 	snprintf(why, whysz, "medium %s, owner \"%s\", asset \"%s\", enrolled %s", e->medium_id,
 		 why_esc(a, sizeof(a), e->owner), why_esc(b, sizeof(b), e->asset), e->enrolled);
 	media->registered = true;

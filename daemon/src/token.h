@@ -69,4 +69,18 @@ int token_verify_for_device(const char *json, size_t len, const struct orgkey *p
 			    const struct ident_device *dev, const char *luks_uuid,
 			    struct token *ret_tok, char *why, size_t whysz);
 
+/*
+ * Daemon side (token_check.c; reads the header through probe.c, read-only):
+ * when the organisation public key @pub_path exists, read the organisation
+ * token of LUKS2 medium @devnode and verify it for stick @dev, recording the
+ * result in media->token_checked / media->token_valid for registry_check().
+ * No key file (ENOENT): nothing is checked (token_checked false), so a site
+ * without organisation keys keeps working. A key file that cannot be loaded
+ * fails closed (checked, not valid). @why (may be NULL) gets the reason.
+ * Returns 0 when the token is valid, -errno otherwise.
+ */
+struct media_info;
+int token_check_media(const char *pub_path, const char *devnode, const struct ident_device *dev,
+		      struct media_info *media, char *why, size_t whysz);
+
 #endif

@@ -25,6 +25,7 @@
 
 #include "luksadm.h"
 #include "probe.h"
+#include "registry.h"
 #include "token.h"
 
 #define PASS "correct horse battery staple"
@@ -314,6 +315,81 @@ static void test_check_target(void **state)
 	assert_non_null(strstr(why, "cannot stat"));
 }
 
+/* The daemon's path: token_check_media() after the probe, then registry_check(). */
+static void test_daemon_token_check(void **state)
+{
+	char uuid[40], *json, pub[160], regtext[512], why[256];
+	struct ident_device stick = {.vid = 0x0781, .pid = 0x5583}, other = stick;
+	struct diag_list d = {0};
+	struct registry *reg = NULL;
+	struct media_info m;
+	FILE *f;
+
+	(void)state;
+	strcpy(stick.serial, SERIAL);
+	strcpy(other.serial, "OTHER");
+	format("d.img", uuid);
+	snprintf(pub, sizeof(pub), "%s/org.pub", dir);
+	f = fopen(pub, "w");
+	assert_non_null(f);
+	{
+		char *pem = NULL;
+
+		assert_int_equal(orgkey_public_pem(key, &pem), 0);
+		fputs(pem, f);
+		free(pem);
+	}
+	fclose(f);
+	snprintf(regtext, sizeof(regtext),
+		 "medium MG-0001 luks2 %s usb 0781:5583 serial \"" SERIAL "\" owner \"A\" "
+		 "asset \"B\" enrolled 2026-11-21\n",
+		 uuid);
+	assert_int_equal(registry_parse_buffer("reg", regtext, strlen(regtext), &reg, &d), 0);
+
+	/* no token yet: checked, not valid, not registered */
+	assert_int_equal(probe_path(img("d.img"), &m), 0);
+	assert_int_equal(token_check_media(pub, img("d.img"), &stick, &m, why, sizeof(why)),
+			 -ENOENT);
+	assert_true(m.token_checked);
+	assert_false(m.token_valid);
+	assert_false(registry_check(reg, &stick, &m, NULL, NULL, why, sizeof(why)));
+	assert_non_null(strstr(why, "organisation token"));
+
+	/* with the token: registered */
+	json = make_token(uuid, SERIAL);
+	assert_int_equal(luksadm_token_set(img("d.img"), TOKEN_TYPE, json), 0);
+	free(json);
+	assert_int_equal(probe_path(img("d.img"), &m), 0);
+	assert_int_equal(token_check_media(pub, img("d.img"), &stick, &m, why, sizeof(why)), 0);
+	assert_true(m.token_checked && m.token_valid);
+	assert_true(registry_check(reg, &stick, &m, NULL, NULL, why, sizeof(why)));
+
+	/* the token says another stick (registry entry faked for it): not registered */
+	assert_int_equal(probe_path(img("d.img"), &m), 0);
+	assert_int_equal(token_check_media(pub, img("d.img"), &other, &m, why, sizeof(why)),
+			 -EMEDIUMTYPE);
+	assert_false(m.token_valid);
+
+	/* no organisation key on this desktop: not checked, registry alone decides */
+	assert_int_equal(probe_path(img("d.img"), &m), 0);
+	assert_int_equal(
+		token_check_media("/nonexistent/org.pub", img("d.img"), &stick, &m, NULL, 0),
+		-ENOENT);
+	assert_false(m.token_checked);
+	assert_true(registry_check(reg, &stick, &m, NULL, NULL, why, sizeof(why)));
+
+	/* a broken key file fails closed */
+	f = fopen(pub, "w");
+	fputs("garbage\n", f);
+	fclose(f);
+	assert_int_equal(probe_path(img("d.img"), &m), 0);
+	assert_true(token_check_media(pub, img("d.img"), &stick, &m, NULL, 0) < 0);
+	assert_true(m.token_checked);
+	assert_false(registry_check(reg, &stick, &m, NULL, NULL, why, sizeof(why)));
+	registry_free(reg);
+	diag_list_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_header_copied_to_other_stick),
 		cmocka_unit_test(test_erase),
 		cmocka_unit_test(test_check_target),
+		cmocka_unit_test(test_daemon_token_check),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
