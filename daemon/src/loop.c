@@ -27,6 +27,7 @@
 #include "mountwatch.h"
 #include "probe.h"
 #include "strutil.h"
+#include "token.h"
 
 #define LOOP_AUDIT_BURST 100
 #define LOOP_AUDIT_INTERVAL_NS (5ULL * 1000000000ULL)
@@ -498,7 +499,7 @@ int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnod
 	for (unsigned int i = 0; i < l->tracked.n; i++) {
 		struct decide_pending *t = &l->tracked.v[i];
 		struct media_info m;
-		char tag[300];
+		char tag[300], why[512];
 		int r;
 
 		if (strcmp(t->dev.name, usb_name) || !t->first.dec.needs_media)
@@ -510,6 +511,10 @@ int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnod
 				       decide_verdict_name(t->first.verdict));
 			continue;
 		}
+		/* issue 5: the organisation token, where org.pub is installed */
+		if (token_check_media(NULL, devnode, &t->dev, &m, why, sizeof(why)) < 0 &&
+		    m.token_checked)
+			log_warn("%s: %s", dev_tag(tag, sizeof(tag), &t->dev), why);
 		r = redecide(l, t, &m, "media", true);
 		if (r < 0)
 			return r;
