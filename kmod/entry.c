@@ -51,7 +51,7 @@ void mg_entry_pin(struct mg_entry *e, bool pin)
 
 static struct mg_entry *mg_entry_new(u8 level, u8 verdict, u32 flags)
 {
-	struct mg_entry *e = kzalloc(sizeof(*e), GFP_KERNEL);
+	struct mg_entry *e = kzalloc(sizeof(*e), GFP_NOIO);
 
 	if (!e)
 		return NULL;
@@ -176,7 +176,7 @@ void mg_entry_report(const struct mg_entry *e, u16 type, u32 extra_flags, const 
 	struct mediagate_event *ev;
 	u32 flags = extra_flags;
 
-	ev = kzalloc(sizeof(*ev), GFP_KERNEL);
+	ev = kzalloc(sizeof(*ev), GFP_NOIO);
 	if (!ev)
 		return;
 	ev->type = type;

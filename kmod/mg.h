@@ -11,6 +11,10 @@
  *                     inside notifiers; nothing that can re-enter a notifier
  *                     is ever called with it held
  *   event queue lock  a spinlock inside cdev.c
+ *
+ * Allocations on the notifier paths use GFP_NOIO, as usbcore does while it
+ * configures or resets a device: reclaim must not wait for I/O to a USB
+ * disk behind the hub that is being enumerated.
  */
 #ifndef MG_H
 #define MG_H

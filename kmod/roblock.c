@@ -180,7 +180,7 @@ static struct mg_rb *mg_rb_find(struct Scsi_Host *shost)
 
 static struct mg_rb *mg_rb_new(struct Scsi_Host *shost, struct usb_interface *intf)
 {
-	struct mg_rb *rb = kzalloc(sizeof(*rb), GFP_KERNEL);
+	struct mg_rb *rb = kzalloc(sizeof(*rb), GFP_NOIO);
 
 	if (!rb)
 		return NULL;

@@ -268,7 +268,7 @@ static void mg_undo_work(struct work_struct *work)
 static void mg_queue_undo(struct usb_device *udev, struct usb_interface *intf,
 			  bool unbind_udev, const char *driver)
 {
-	struct mg_undo *u = kzalloc(sizeof(*u), GFP_KERNEL);
+	struct mg_undo *u = kzalloc(sizeof(*u), GFP_NOIO);
 
 	if (!u)
 		return;

@@ -101,7 +101,10 @@ struct mediagate_intf_desc {
  * @reserved: zero
  * @devpath: sysfs name of the device or interface ("2-1.4", "2-1.4:1.0"),
  *	NUL-terminated
- * @driver: for BIND_BLOCKED/TAMPER: the driver that tried to bind
+ * @driver: for BIND_BLOCKED/TAMPER: the driver that tried to bind, or
+ *	"authorized" when a held or denied device was configured through its
+ *	sysfs authorized file; for HELD of an interface: the storage driver it
+ *	was offered to, or is bound to (EVF_PRESENT_AT_LOAD), if any
  * @intf: every interface of the active (or first) configuration
  * @serial: iSerialNumber string as read by usbcore, NUL-terminated, may be
  *	truncated (EVF_TRUNCATED); device-supplied, treat as hostile
