@@ -198,7 +198,7 @@ static const struct registry_entry *entry_for(const struct registry *reg,
 	return e;
 }
 
-static void inventory_row(const struct inv_medium *m, void *userdata)
+static void inventory_row(const struct inv_medium *m, int64_t retired_at, void *userdata)
 {
 	struct inv_ctx *c = userdata;
 	const struct registry_entry *e = entry_for(c->reg, m);
@@ -212,6 +212,9 @@ static void inventory_row(const struct inv_medium *m, void *userdata)
 	if (e) {
 		c->seen[e - registry_entry_at(c->reg, 0)] = true;
 		status = e->retired[0] ? N_("retired") : N_("registered");
+		/* a retired stick that came back after its crypto-erase */
+		if (e->retired[0] && retired_at && m->last_seen > retired_at)
+			status = N_("retired, seen again");
 	} else {
 		status = N_("unregistered");
 	}

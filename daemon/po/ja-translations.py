@@ -6,6 +6,7 @@
 import re, sys
 
 T = {
+'retired, seen again': '廃棄後に再検出',
 'usage: mediagatectl verify DEVICE [--org-pub F] [--registry F] [--policy F]\\n         [--usb-id VVVV:PPPP --usb-serial S]\\n  Check that DEVICE is a registered company medium (registry and signed token).\\n':
  '使い方: mediagatectl verify DEVICE [--org-pub F] [--registry F] [--policy F]\\n         [--usb-id VVVV:PPPP --usb-serial S]\\n  DEVICE が登録済みの会社支給媒体か (登録簿と署名付きトークン) を確認します。\\n',
 'not registered: %s\\n': '未登録: %s\\n',

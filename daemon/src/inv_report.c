@@ -101,10 +101,10 @@ static void col_str(sqlite3_stmt *st, int col, char *dst, size_t sz)
 	/* a NUL inside the stored text ends it here */
 }
 
-#define MEDIA_SELECT                                                                               \
+#define MEDIA_SELECT_COLS                                                                          \
 	"SELECT id, vid, pid, serial, manufacturer, product, medium_id, registered,"               \
 	" media_kind, luks_uuid, fs_uuid, fs_label, first_seen, last_seen, last_host,"             \
-	" last_user, mount_count, last_verdict FROM media"
+	" last_user, mount_count, last_verdict"
 
 static void read_medium(sqlite3_stmt *st, struct inv_medium *m)
 {
@@ -129,19 +129,24 @@ static void read_medium(sqlite3_stmt *st, struct inv_medium *m)
 	col_str(st, 17, m->last_verdict, sizeof(m->last_verdict));
 }
 
-int inv_report_media(struct inv_report *ir, void (*fn)(const struct inv_medium *m, void *userdata),
+int inv_report_media(struct inv_report *ir,
+		     void (*fn)(const struct inv_medium *m, int64_t retired_at, void *userdata),
 		     void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct inv_medium m;
 	int r, n = 0;
 
-	r = prepare(ir, MEDIA_SELECT " ORDER BY last_seen DESC, id", &st);
+	/* the subquery walks one medium's events through the events_medium index */
+	r = prepare(ir,
+		    MEDIA_SELECT_COLS ", (SELECT max(time) FROM events WHERE medium = media.id AND"
+				      " type = 'retire') FROM media ORDER BY last_seen DESC, id",
+		    &st);
 	if (r < 0)
 		return r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		read_medium(st, &m);
-		fn(&m, userdata);
+		fn(&m, sqlite3_column_int64(st, 18), userdata);
 		n++;
 	}
 	return r == SQLITE_DONE ? n : (sql_errno(r) ?: -EIO);

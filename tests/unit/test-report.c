@@ -220,6 +220,15 @@ static void hist(int64_t t, const char *type, const char *host, const char *line
 	g->seen[g->n++] = t;
 }
 
+static void media_row(const struct inv_medium *m, int64_t retired_at, void *ud)
+{
+	struct got *g = ud;
+
+	snprintf(g->ids[g->n], 64, "%s", m->medium_id);
+	snprintf(g->users[g->n], sizeof(g->users[0]), "%s", m->last_user);
+	g->seen[g->n++] = retired_at;
+}
+
 static void test_inv_report(void **state)
 {
 	struct diag_list d = {0};
@@ -239,6 +248,9 @@ static void test_inv_report(void **state)
 	/* MG-3's header copied onto another stick: that sighting must not count */
 	sight(inv, 9000, "verdict", 0x5583, "FAKE", "MG-3", U3, "mallory");
 	sight(inv, 100, "verdict", 0x5583, "S4", "MG-4", U4, "dave");
+	/* MG-4 was retired at 150 and came back at 300 */
+	sight(inv, 150, "retire", 0x5583, "S4", "MG-4", U4, "admin");
+	sight(inv, 300, "verdict", 0x5583, "S4", "MG-4", U4, "eve");
 	inv_close(inv);
 	assert_int_equal(registry_parse_buffer("reg", reg_text, strlen(reg_text), &reg, &d), 0);
 
@@ -263,6 +275,13 @@ static void test_inv_report(void **state)
 	assert_int_equal(inv_report_history(ir, "11111111-1111-4111-8111-111111111111", hist, &g),
 			 2);
 	assert_int_equal(inv_report_history(ir, "MG-404", hist, &g), 0);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(inv_report_media(ir, media_row, &g), 4);
+	/* newest first: MG-3's foreign stick (9000), MG-1 (5000), MG-2 (2000), MG-4 (300) */
+	assert_string_equal(g.ids[3], "MG-4");
+	assert_int_equal(g.seen[3], 150);	/* retired_at */
+	assert_string_equal(g.users[3], "eve");
+	assert_int_equal(g.seen[0], 0);
 	inv_report_close(ir);
 	registry_free(reg);
 	diag_list_free(&d);
