@@ -18,5 +18,7 @@ int cmd_inventory(int argc, char **argv);
 int cmd_stocktake(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+/* requests to the running daemon (issue 4): status, list, allow, block, reload, events */
+int cmd_daemon_request(int argc, char **argv);
 
 #endif

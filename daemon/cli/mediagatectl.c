@@ -39,6 +39,19 @@ static const struct verb verbs[] = {
 	     "                                 registered media not seen within the period") },
 	{ "history", cmd_history,
 	  N_("history MEDIUM [--format ...]  every recorded event of one medium") },
+	{ "status", cmd_daemon_request,
+	  N_("status                        the running daemon: policy, devices, decision times") },
+	{ "list", cmd_daemon_request,
+	  N_("list                          devices the daemon decided and their verdicts") },
+	{ "allow", cmd_daemon_request,
+	  N_("allow DEV [--for DURATION]    allow a present device (until unplugged, or for a\n"
+	     "                                 time that survives a re-plug of the same stick)") },
+	{ "block", cmd_daemon_request,
+	  N_("block DEV                     block a present device until it is unplugged") },
+	{ "reload", cmd_daemon_request,
+	  N_("reload                        reload the policy (kept if the new one has errors)") },
+	{ "events", cmd_daemon_request,
+	  N_("events [--since UNIX-TIME]    recent audit events from the daemon's ledger") },
 };
 
 static void usage(FILE *f)

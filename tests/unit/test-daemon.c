@@ -621,6 +621,28 @@ static void test_daemon_binary(void **state)
 	assert_non_null(strstr(body, " verdict=readonly interfaces=\"0:readonly\" "
 				     "waiting_media=yes manual=no\n"));
 	free(body);
+	/* the same through mediagatectl */
+	{
+		char cmd[PATH_MAX + 300], line[512];
+		FILE *p;
+		int st;
+
+		snprintf(cmd, sizeof(cmd), "%.*sctl list --control %s", (int)(strlen(bin) - 1), bin,
+			 ctl_path);
+		p = popen(cmd, "r");
+		assert_non_null(p);
+		assert_non_null(fgets(line, sizeof(line), p));
+		st = pclose(p);
+		assert_int_equal(st, 0);
+		assert_int_equal(strncmp(line, "21 dev=\"3-2\" id=0781:5583 serial=", 33), 0);
+		snprintf(cmd, sizeof(cmd), "%.*sctl allow 9-9 --control %s 2>&1",
+			 (int)(strlen(bin) - 1), bin, ctl_path);
+		p = popen(cmd, "r");
+		assert_non_null(p);
+		assert_non_null(fgets(line, sizeof(line), p));
+		assert_string_equal(line, "mediagatectl: no such device\n");
+		assert_int_equal(WEXITSTATUS(pclose(p)), 1);
+	}
 	assert_int_equal(control_request(ctl_path, "allow 9-9", devnull, err, sizeof(err)),
 			 -EREMOTEIO);
 	assert_string_equal(err, "no such device");
