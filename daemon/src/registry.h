@@ -52,7 +52,8 @@ void registry_print_entry(const struct registry_entry *e, FILE *f);
  * Registration check: the medium's LUKS UUID is in the registry (not
  * retired), the USB identity recorded there matches @dev, and the LUKS
  * version/cipher/key size meet @enc; and when the organisation token was
- * checked (media->token_checked, token_check_media() in token.h), it is valid. Sets media->registered, returns it, and
+ * checked (media->token_checked, token_check_media() in token.h), it is
+ * valid. Sets media->registered, returns it, and
  * explains in @why (size @whysz). *ret_entry (may be NULL) gets the entry
  * found by UUID, even when some other condition failed.
  */

@@ -279,7 +279,7 @@ static void test_inv_report(void **state)
 	assert_int_equal(inv_report_media(ir, media_row, &g), 4);
 	/* newest first: MG-3's foreign stick (9000), MG-1 (5000), MG-2 (2000), MG-4 (300) */
 	assert_string_equal(g.ids[3], "MG-4");
-	assert_int_equal(g.seen[3], 150);	/* retired_at */
+	assert_int_equal(g.seen[3], 150); /* retired_at */
 	assert_string_equal(g.users[3], "eve");
 	assert_int_equal(g.seen[0], 0);
 	inv_report_close(ir);
