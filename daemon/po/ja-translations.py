@@ -6,6 +6,17 @@
 import re, sys
 
 T = {
+# control-socket verbs (issue 4, cmd-daemon.c)
+"mediagatectl: bad arguments for '%s'\\n": "mediagatectl: '%s' の引数が不正です\\n",
+'mediagatectl: permission denied (root or group %s only)\\n': 'mediagatectl: 権限がありません (root またはグループ %s のみ)\\n',
+'mediagatectl: cannot reach mediagated at %s: %s\\n': 'mediagatectl: %s の mediagated に接続できません: %s\\n',
+'status                        the running daemon: policy, devices, decision times': 'status                        実行中のデーモン: ポリシー、デバイス、判定時間',
+'list                          devices the daemon decided and their verdicts': 'list                          デーモンが判定したデバイスとその判定',
+'allow DEV [--for DURATION]    allow a present device (until unplugged, or for a\\n                                 time that survives a re-plug of the same stick)':
+ 'allow DEV [--for DURATION]    接続中のデバイスを許可します (取り外すまで、または\\n                                 同じメモリの差し直しにも有効な期間)',
+'block DEV                     block a present device until it is unplugged': 'block DEV                     接続中のデバイスを取り外すまでブロックします',
+'reload                        reload the policy (kept if the new one has errors)': 'reload                        ポリシーを再読み込みします (誤りがあれば元のまま)',
+'events [--since UNIX-TIME]    recent audit events from the daemon\'s ledger': 'events [--since UNIX-TIME]    デーモンの台帳にある最近の監査イベント',
 'retired, seen again': '廃棄後に再検出',
 'usage: mediagatectl verify DEVICE [--org-pub F] [--registry F] [--policy F]\\n         [--usb-id VVVV:PPPP --usb-serial S]\\n  Check that DEVICE is a registered company medium (registry and signed token).\\n':
  '使い方: mediagatectl verify DEVICE [--org-pub F] [--registry F] [--policy F]\\n         [--usb-id VVVV:PPPP --usb-serial S]\\n  DEVICE が登録済みの会社支給媒体か (登録簿と署名付きトークン) を確認します。\\n',
