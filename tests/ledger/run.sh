@@ -205,6 +205,39 @@ assert [r for r in rows if r[0] == "MG-H"][0][2] == "'=1+2"
 PY
 then pass stocktake-csv-round-trip; else fail stocktake-csv-round-trip "$(cat st.csv)"; fi
 
+# ---- syslog: one audit line per change, LOG_AUTHPRIV|LOG_NOTICE, no passphrase ----
+# A private mount namespace with its own /dev (a few real nodes bound in) and
+# a socat listening on /dev/log; needs root and unshare.
+if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null && command -v socat >/dev/null; then
+	cat > ns.sh <<NS
+set -e
+mkdir -p "$t/olddev"
+mount --bind /dev "$t/olddev"
+mount -t tmpfs none /dev
+for n in null zero urandom random full; do touch /dev/\$n; mount --bind "$t/olddev/\$n" /dev/\$n; done
+socat -u UNIX-RECV:/dev/log - > "$t/syslog.txt" &
+for i in 1 2 3 4 5 6 7 8 9 10; do [[ -S /dev/log ]] && break; sleep 0.1; done
+truncate -s 32M "$t/s.img"
+"$ctl" enroll "$t/s.img" --owner "Syslog User" --asset PC-SL --fs none --yes --key-file "$t/key" \
+	--org-key "$t/org.key" --medium-id MG-SL --usb-id 0781:5583 --usb-serial 'SER-"SL"' ${common[*]@Q}
+"$ctl" retire "$t/s.img" --yes --usb-id 0781:5583 --usb-serial 'SER-"SL"' ${common[*]@Q}
+sleep 0.3
+kill %1
+NS
+	if out=$(unshare -m --propagation private bash ns.sh 2>&1); then
+		log=$(tr '\0' '\n' < syslog.txt)
+		[[ $log == *'<85>'*'mediagatectl['*']: event=enroll medium="MG-SL" uuid='*' id=0781:5583 serial="SER-\"SL\"" owner="Syslog User" asset="PC-SL" org=ed25519:'* ]] &&
+			pass audit-syslog-enroll || fail audit-syslog-enroll "$log"
+		[[ $log == *'<85>'*'event=retire medium="MG-SL" uuid='*' keyslots_destroyed=1 header=wiped luks_signature=none'* ]] &&
+			pass audit-syslog-retire || fail audit-syslog-retire "$log"
+		[[ $log != *"correct horse"* ]] && pass audit-no-passphrase || fail audit-no-passphrase "$log"
+	else
+		echo "SKIP: audit-syslog (no private mount namespace here: $out)"
+	fi
+else
+	echo "SKIP: audit-syslog (needs root, unshare and socat)"
+fi
+
 # ---- Japanese ----------------------------------------------------------------
 if locale -a 2>/dev/null | grep -qix ja_JP.utf8; then
 	out=$(LANG=ja_JP.UTF-8 "$ctl" --help)
