@@ -29,62 +29,9 @@
 #include "strutil.h"
 #include "token.h"
 
-#define LOOP_AUDIT_BURST 100
-#define LOOP_AUDIT_INTERVAL_NS (5ULL * 1000000000ULL)
+#include "loop-internal.h"
 
-enum loop_source {
-	SRC_KDEV = 1,
-	SRC_SIGNAL,
-	SRC_BLOCK,
-	SRC_MOUNT,
-	SRC_CONTROL,
-	SRC_TIMER,
-};
-
-#define LOOP_MAX_OVERRIDES 32
-#define LOOP_BATCH 8 /* kernel records read at once */
-#define LOOP_PROBE_TIMEOUT_MS 10000 /* a medium that stalls longer keeps its verdict */
-#define LOOP_LATENCY_RING 1024 /* last decision times kept for `status` */
-
-/* An administrator's verdict from the control socket. */
-struct override {
-	unsigned int verdict; /* POLICY_ALLOW / POLICY_BLOCK */
-	uint64_t handle; /* bound to one plug (0: by identity) */
-	uint16_t vid, pid; /* identity, for timed allows */
-	char serial[IDENT_STR_MAX];
-	uint64_t expires_ns; /* CLOCK_MONOTONIC; 0: until unplugged */
-	unsigned int uid;
-};
-
-struct loop {
-	char *policy_path;
-	char *dev_path;
-	char *db_path;
-	bool check_owner;
-	int epfd;
-	int sigfd;
-	bool stop;
-	struct kdev *kdev;
-	struct policy *policy;
-	struct registry *reg;
-	struct inv *inv;
-	struct blockwatch *bw;
-	struct mountwatch *mw;
-	struct control *ctl;
-	gid_t ctl_gid;
-	int timerfd;
-	struct override overrides[LOOP_MAX_OVERRIDES];
-	unsigned int n_overrides;
-	uint64_t to_record[LOOP_BATCH]; /* answered holds awaiting audit + ledger */
-	unsigned int n_to_record;
-	uint32_t lat_us[LOOP_LATENCY_RING]; /* event read -> verdict sent */
-	uint64_t lat_n;
-	struct audit_ratelimit rl;
-	struct decide_pending_table tracked; /* every decided hold still present */
-	char host[256];
-};
-
-static uint64_t now_mono_ns(void)
+uint64_t loop_now_ns(void)
 {
 	struct timespec ts;
 
@@ -109,7 +56,7 @@ static void emit_audit(struct loop *l, const char *line)
 {
 	char buf[64];
 	uint64_t sup = 0;
-	bool ok = audit_ratelimit_test(&l->rl, now_mono_ns(), &sup);
+	bool ok = audit_ratelimit_test(&l->rl, loop_now_ns(), &sup);
 
 	if (sup && audit_format_suppressed(buf, sizeof(buf), sup) > 0)
 		log_audit(buf);
@@ -265,44 +212,9 @@ static void add_hash(struct loop *l, const struct mediagate_event *ev, struct id
 		d->have_hash = true;
 }
 
-static const struct override *find_override(const struct loop *l, uint64_t handle,
-					    const struct ident_device *d)
-{
-	for (unsigned int i = 0; i < l->n_overrides; i++) {
-		const struct override *o = &l->overrides[i];
-
-		if (o->handle ? o->handle == handle
-			      : (o->vid == d->vid && o->pid == d->pid &&
-				 !strcmp(o->serial, d->serial)))
-			return o;
-	}
-	return NULL;
-}
-
-/* An administrator's override replaces the policy's verdict. */
-static void apply_override(const struct loop *l, const struct mediagate_event *ev,
-			   const struct ident_device *d, struct decide_verdict *v)
-{
-	const struct override *o = find_override(l, ev->handle, d);
-
-	if (!o || decide_map(ev, d, o->verdict, v) < 0)
-		return;
-	v->manual = true;
-	v->dec.needs_media = false;
-	v->dec.log = true;
-	if (o->expires_ns)
-		snprintf(v->dec.why, sizeof(v->dec.why), "mediagatectl %s by uid %u for %llus",
-			 policy_verdict_name(o->verdict), o->uid,
-			 (unsigned long long)((o->expires_ns - now_mono_ns()) / 1000000000ULL));
-	else
-		snprintf(v->dec.why, sizeof(v->dec.why),
-			 "mediagatectl %s by uid %u until unplugged",
-			 policy_verdict_name(o->verdict), o->uid);
-}
-
 static void note_latency(struct loop *l, uint64_t read_ns)
 {
-	uint64_t us = (now_mono_ns() - read_ns) / 1000;
+	uint64_t us = (loop_now_ns() - read_ns) / 1000;
 
 	l->lat_us[l->lat_n++ % LOOP_LATENCY_RING] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
@@ -340,12 +252,12 @@ static void on_hold(struct loop *l, const struct mediagate_event *ev, uint64_t r
 		deny_unidentified(l, ev, r);
 		return;
 	}
-	apply_override(l, ev, &d, &t.first);
+	loop_apply_override(l, ev, &d, &t.first);
 	if (send_verdict(l, &d, &t.first) < 0)
 		return;
 	note_latency(l, read_ns);
 	t.handle = ev->handle;
-	t.since_ns = now_mono_ns();
+	t.since_ns = loop_now_ns();
 	t.ev = *ev;
 	t.dev = d;
 	r = decide_pending_add(&l->tracked, &t);
@@ -426,9 +338,7 @@ static int on_kdev_record(struct loop *l, struct mediagate_event *ev, uint64_t r
 		break;
 	case MEDIAGATE_EV_REMOVED:
 		decide_pending_remove(&l->tracked, ev->handle);
-		for (unsigned int i = 0; i < l->n_overrides; i++)
-			if (l->overrides[i].handle == ev->handle)
-				l->overrides[i--] = l->overrides[--l->n_overrides];
+		loop_drop_overrides(l, ev->handle);
 		break;
 	case MEDIAGATE_EV_OVERFLOW:
 		log_warn("kernel event queue overflowed; asking for a replay");
@@ -456,7 +366,7 @@ static int on_kdev(struct loop *l, uint32_t events)
 			return log_errno(n, "reading the kernel device failed");
 		if (n == 0)
 			break;
-		read_ns = now_mono_ns();
+		read_ns = loop_now_ns();
 		for (int i = 0; i < n; i++)
 			on_kdev_record(l, &evs[i], read_ns);
 		flush_records(l);
@@ -468,8 +378,8 @@ static int on_kdev(struct loop *l, uint32_t events)
 
 /* Re-decide a tracked hold with @media (NULL: keep what is known) and
  * apply the result if it changed. @always: audit even if unchanged. */
-static int redecide(struct loop *l, struct decide_pending *t, const struct media_info *media,
-		    const char *stage, bool always)
+int loop_redecide(struct loop *l, struct decide_pending *t, const struct media_info *media,
+		  const char *stage, bool always)
 {
 	struct decide_verdict v;
 	const struct media_info *m = media ? media : t->first.have_media ? &t->first.media : NULL;
@@ -479,7 +389,7 @@ static int redecide(struct loop *l, struct decide_pending *t, const struct media
 	r = decide_hold(l->policy, l->reg, &t->ev, &t->dev, m, &v);
 	if (r < 0)
 		return r;
-	apply_override(l, &t->ev, &t->dev, &v);
+	loop_apply_override(l, &t->ev, &t->dev, &v);
 	changed = decide_changed(&t->first, &v);
 	if (changed) {
 		r = send_verdict(l, &t->dev, &v);
@@ -515,7 +425,7 @@ int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnod
 		if (token_check_media(NULL, devnode, &t->dev, &m, why, sizeof(why)) < 0 &&
 		    m.token_checked)
 			log_warn("%s: %s", dev_tag(tag, sizeof(tag), &t->dev), why);
-		r = redecide(l, t, &m, "media", true);
+		r = loop_redecide(l, t, &m, "media", true);
 		if (r < 0)
 			return r;
 		done = 1;
@@ -615,250 +525,6 @@ int loop_mounts_changed(struct loop *l)
 	return r;
 }
 
-/* ---- administrator overrides and the control socket ---- */
-
-/* Arm the timerfd for the earliest expiry (or disarm it). */
-static void arm_timer(struct loop *l)
-{
-	struct itimerspec its = {0};
-	uint64_t next = 0;
-
-	for (unsigned int i = 0; i < l->n_overrides; i++)
-		if (l->overrides[i].expires_ns && (!next || l->overrides[i].expires_ns < next))
-			next = l->overrides[i].expires_ns;
-	if (next) {
-		its.it_value.tv_sec = (time_t)(next / 1000000000ULL);
-		its.it_value.tv_nsec = (long)(next % 1000000000ULL);
-	}
-	if (l->timerfd >= 0)
-		timerfd_settime(l->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
-}
-
-/* Re-decide every tracked hold of the stick @o names (by handle or identity). */
-static void redecide_matching(struct loop *l, const struct override *o, const char *stage)
-{
-	for (unsigned int i = 0; i < l->tracked.n; i++) {
-		struct decide_pending *t = &l->tracked.v[i];
-		bool match = o->handle ? t->handle == o->handle
-				       : (t->dev.vid == o->vid && t->dev.pid == o->pid &&
-					  !strcmp(t->dev.serial, o->serial));
-
-		if (match)
-			redecide(l, t, NULL, stage, true);
-	}
-}
-
-static void on_timer(struct loop *l)
-{
-	uint64_t ticks, now = now_mono_ns();
-
-	(void)!read(l->timerfd, &ticks, sizeof(ticks));
-	for (unsigned int i = 0; i < l->n_overrides; i++) {
-		struct override o = l->overrides[i];
-		char ser[IDENT_STR_MAX * 4 + 1];
-
-		if (!o.expires_ns || o.expires_ns > now)
-			continue;
-		l->overrides[i--] = l->overrides[--l->n_overrides];
-		str_escape(ser, sizeof(ser), o.serial, strlen(o.serial), false);
-		log_info("temporary %s of %04x:%04x serial \"%s\" expired",
-			 policy_verdict_name(o.verdict), o.vid, o.pid, ser);
-		redecide_matching(l, &o, "expire");
-	}
-	arm_timer(l);
-}
-
-static struct decide_pending *tracked_device(struct loop *l, const char *name)
-{
-	for (unsigned int i = 0; i < l->tracked.n; i++) {
-		struct decide_pending *t = &l->tracked.v[i];
-
-		if (t->ev.level == MEDIAGATE_LEVEL_DEVICE && !strcmp(t->dev.name, name))
-			return t;
-	}
-	for (unsigned int i = 0; i < l->tracked.n; i++)
-		if (!strcmp(l->tracked.v[i].dev.name, name))
-			return &l->tracked.v[i];
-	return NULL;
-}
-
-/* "allow NAME [--for DURATION]" and "block NAME". */
-static int cmd_override(struct loop *l, struct control_client *cl, unsigned int verdict, int argc,
-			char **argv, const char **err)
-{
-	struct override o = {.verdict = verdict, .uid = cl->uid};
-	struct decide_pending *t;
-	uint64_t sec = 0;
-
-	if (argc == 4 && !strcmp(argv[2], "--for") && verdict == POLICY_ALLOW) {
-		if (control_parse_duration(argv[3], &sec) < 0)
-			return *err = "bad duration (e.g. 90s, 10m, 2h, 1d)", -EINVAL;
-	} else if (argc != 2) {
-		return *err = "usage: allow NAME [--for DURATION] | block NAME", -EINVAL;
-	}
-	t = tracked_device(l, argv[1]);
-	if (!t)
-		return *err = "no such device", -ENOENT;
-	if (l->n_overrides >= LOOP_MAX_OVERRIDES)
-		return *err = "too many overrides", -ENOSPC;
-	if (sec) {
-		o.vid = t->dev.vid;
-		o.pid = t->dev.pid;
-		memcpy(o.serial, t->dev.serial, sizeof(o.serial));
-		o.expires_ns = now_mono_ns() + sec * 1000000000ULL;
-	} else {
-		o.handle = t->handle;
-	}
-	/* a new override for the same stick replaces the old one */
-	for (unsigned int i = 0; i < l->n_overrides; i++)
-		if (find_override(l, t->handle, &t->dev) == &l->overrides[i])
-			l->overrides[i--] = l->overrides[--l->n_overrides];
-	l->overrides[l->n_overrides++] = o;
-	arm_timer(l);
-	redecide_matching(l, &o, "manual");
-	fprintf(cl->out, "%s %s\n", argv[1], decide_verdict_name(t->first.verdict));
-	return 0;
-}
-
-static void print_escaped(FILE *f, const char *key, const char *s)
-{
-	char esc[IDENT_STR_MAX * 4 + 1];
-
-	str_escape(esc, sizeof(esc), s, strnlen(s, IDENT_STR_MAX), false);
-	fprintf(f, " %s=\"%s\"", key, esc);
-}
-
-static void list_event(int64_t t, const char *type, const char *line, void *userdata)
-{
-	(void)type;
-	fprintf(userdata, "%lld %s\n", (long long)t, line ? line : "");
-}
-
-static void list_medium(const struct inv_medium *m, void *userdata)
-{
-	FILE *f = userdata;
-
-	fprintf(f, "%04x:%04x", m->vid, m->pid);
-	print_escaped(f, "serial", m->serial);
-	print_escaped(f, "medium", m->medium_id);
-	fprintf(f, " registered=%s media=%s", m->registered ? "yes" : "no",
-		m->media_kind[0] ? m->media_kind : "unknown");
-	fprintf(f, " first_seen=%lld last_seen=%lld", (long long)m->first_seen,
-		(long long)m->last_seen);
-	print_escaped(f, "last_host", m->last_host);
-	print_escaped(f, "last_user", m->last_user);
-	fprintf(f, " mounts=%lld last_verdict=%s\n", (long long)m->mount_count,
-		m->last_verdict[0] ? m->last_verdict : "none");
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* "decisions N p50_us X p99_us Y max_us Z" over the last LOOP_LATENCY_RING. */
-static void print_latency(const struct loop *l, FILE *f)
-{
-	uint32_t v[LOOP_LATENCY_RING];
-	size_t n = l->lat_n < LOOP_LATENCY_RING ? (size_t)l->lat_n : LOOP_LATENCY_RING;
-
-	if (!n) {
-		fprintf(f, "decisions 0\n");
-		return;
-	}
-	memcpy(v, l->lat_us, n * sizeof(v[0]));
-	qsort(v, n, sizeof(v[0]), cmp_u32);
-	fprintf(f, "decisions %llu p50_us %u p99_us %u max_us %u\n", (unsigned long long)l->lat_n,
-		v[n / 2], v[(n * 99) / 100], v[n - 1]);
-}
-
-static int handle_control(struct loop *l, struct control_client *cl, const char **err)
-{
-	char *argv[6], *save = NULL, *tok;
-	int argc = 0;
-
-	for (tok = strtok_r(cl->line, " \t", &save); tok && argc < 6;
-	     tok = strtok_r(NULL, " \t", &save))
-		argv[argc++] = tok;
-	if (!argc)
-		return *err = "empty request", -EINVAL;
-	if (!strcmp(argv[0], "status") && argc == 1) {
-		fprintf(cl->out, "policy %s rules %u\n", l->policy_path,
-			policy_rule_count(l->policy));
-		fprintf(cl->out, "registry %zu media\n",
-			l->reg ? registry_count(l->reg) : (size_t)0);
-		fprintf(cl->out, "tracked %u\n", l->tracked.n);
-		fprintf(cl->out, "overrides %u\n", l->n_overrides);
-		fprintf(cl->out, "inventory %s\n", l->inv ? l->db_path : "none");
-		print_latency(l, cl->out);
-		return 0;
-	}
-	if (!strcmp(argv[0], "list") && argc == 1) {
-		for (unsigned int i = 0; i < l->tracked.n; i++) {
-			const struct decide_pending *t = &l->tracked.v[i];
-
-			fprintf(cl->out, "%llu", (unsigned long long)t->handle);
-			print_escaped(cl->out, "dev", t->dev.name);
-			fprintf(cl->out, " id=%04x:%04x", t->dev.vid, t->dev.pid);
-			print_escaped(cl->out, "serial", t->dev.serial);
-			fprintf(cl->out, " verdict=%s", decide_verdict_name(t->first.verdict));
-			print_escaped(cl->out, "interfaces", t->first.interfaces);
-			fprintf(cl->out, " waiting_media=%s manual=%s\n",
-				t->first.dec.needs_media ? "yes" : "no",
-				t->first.manual ? "yes" : "no");
-		}
-		return 0;
-	}
-	if (!strcmp(argv[0], "allow"))
-		return cmd_override(l, cl, POLICY_ALLOW, argc, argv, err);
-	if (!strcmp(argv[0], "block"))
-		return cmd_override(l, cl, POLICY_BLOCK, argc, argv, err);
-	if (!strcmp(argv[0], "reload") && argc == 1)
-		return loop_reload(l) < 0 ? (*err = "policy has errors, old policy kept", -EINVAL)
-					  : 0;
-	if (!strcmp(argv[0], "events") &&
-	    (argc == 1 || (argc == 3 && !strcmp(argv[1], "--since")))) {
-		long long since = argc == 3 ? strtoll(argv[2], NULL, 10) : 0;
-
-		if (!l->inv)
-			return *err = "no inventory", -ENOENT;
-		return inv_list_events(l->inv, since, 1000, list_event, cl->out) < 0 ? -EIO : 0;
-	}
-	if (!strcmp(argv[0], "inventory") && argc == 1) {
-		if (!l->inv)
-			return *err = "no inventory", -ENOENT;
-		return inv_list_media(l->inv, list_medium, cl->out) < 0 ? -EIO : 0;
-	}
-	return *err = "unknown request", -EINVAL;
-}
-
-static void on_control(struct loop *l)
-{
-	struct control_client cl;
-	const char *err = NULL;
-	int r;
-
-	for (;;) {
-		r = control_accept(l->ctl, l->ctl_gid, &cl);
-		if (r == -EAGAIN)
-			return;
-		if (r < 0) {
-			log_debug("control: %s", strerror(-r));
-			continue;
-		}
-		if (!cl.allowed) {
-			log_warn("control: uid %u pid %d refused", (unsigned int)cl.uid,
-				 (int)cl.pid);
-			continue;
-		}
-		err = NULL;
-		r = handle_control(l, &cl, &err);
-		control_finish(&cl, r, err);
-	}
-}
-
 int loop_reload(struct loop *l)
 {
 	char line[AUDIT_LINE_MAX];
@@ -885,7 +551,7 @@ int loop_reload(struct loop *l)
 		log_warn("inventory: cannot record reload");
 	if (r >= 0)
 		for (unsigned int i = 0; i < l->tracked.n; i++)
-			redecide(l, &l->tracked.v[i], NULL, "reload", false);
+			loop_redecide(l, &l->tracked.v[i], NULL, "reload", false);
 	sd_notify(0, "READY=1");
 	return r;
 }
@@ -936,10 +602,10 @@ int loop_dispatch(struct loop *l, int timeout_ms)
 			loop_mounts_changed(l);
 			break;
 		case SRC_CONTROL:
-			on_control(l);
+			loop_on_control(l);
 			break;
 		case SRC_TIMER:
-			on_timer(l);
+			loop_on_timer(l);
 			break;
 		}
 	}
