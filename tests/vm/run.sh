@@ -42,6 +42,11 @@ if ! gcc -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -Wshadow -Iinclude/uapi
 	exit 1
 fi
 
+# the daemon scenarios (20-*) take the daemon of this build when there is one
+if [[ -z ${MEDIAGATED:-} && -x $build/mediagated ]]; then
+	export MEDIAGATED=$build/mediagated
+fi
+
 fail=0
 labels=()
 for label in ${VM_KERNELS:-6.1 6.12}; do
