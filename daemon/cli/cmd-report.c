@@ -175,6 +175,7 @@ static const struct report_col inventory_cols[] = {
 };
 
 struct inv_ctx {
+	struct inv_report *ir;
 	struct report *rep;
 	const struct registry *reg;
 	const struct report_opts *o;
@@ -198,7 +199,7 @@ static const struct registry_entry *entry_for(const struct registry *reg,
 	return e;
 }
 
-static void inventory_row(const struct inv_medium *m, int64_t retired_at, void *userdata)
+static void inventory_row(const struct inv_medium *m, void *userdata)
 {
 	struct inv_ctx *c = userdata;
 	const struct registry_entry *e = entry_for(c->reg, m);
@@ -213,8 +214,13 @@ static void inventory_row(const struct inv_medium *m, int64_t retired_at, void *
 		c->seen[e - registry_entry_at(c->reg, 0)] = true;
 		status = e->retired[0] ? N_("retired") : N_("registered");
 		/* a retired stick that came back after its crypto-erase */
-		if (e->retired[0] && retired_at && m->last_seen > retired_at)
-			status = N_("retired, seen again");
+		if (e->retired[0]) {
+			int64_t retired_at = 0;
+
+			if (inv_report_retired_at(c->ir, m->id, &retired_at) >= 0 && retired_at &&
+			    m->last_seen > retired_at)
+				status = N_("retired, seen again");
+		}
 	} else {
 		status = N_("unregistered");
 	}
@@ -249,7 +255,8 @@ int cmd_inventory(int argc, char **argv)
 		cols[i].title = _(inventory_cols[i].title);
 	}
 	r = report_new(cols, ARRAY_SIZE(cols), &rep);
-	c = (struct inv_ctx){.rep = rep,
+	c = (struct inv_ctx){.ir = ir,
+			     .rep = rep,
 			     .reg = reg,
 			     .o = &o,
 			     .seen = calloc(registry_count(reg) + 1, sizeof(bool))};

@@ -129,27 +129,37 @@ static void read_medium(sqlite3_stmt *st, struct inv_medium *m)
 	col_str(st, 17, m->last_verdict, sizeof(m->last_verdict));
 }
 
-int inv_report_media(struct inv_report *ir,
-		     void (*fn)(const struct inv_medium *m, int64_t retired_at, void *userdata),
+int inv_report_media(struct inv_report *ir, void (*fn)(const struct inv_medium *m, void *userdata),
 		     void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct inv_medium m;
 	int r, n = 0;
 
-	/* the subquery walks one medium's events through the events_medium index */
-	r = prepare(ir,
-		    MEDIA_SELECT_COLS ", (SELECT max(time) FROM events WHERE medium = media.id AND"
-				      " type = 'retire') FROM media ORDER BY last_seen DESC, id",
-		    &st);
+	r = prepare(ir, MEDIA_SELECT_COLS " FROM media ORDER BY last_seen DESC, id", &st);
 	if (r < 0)
 		return r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		read_medium(st, &m);
-		fn(&m, sqlite3_column_int64(st, 18), userdata);
+		fn(&m, userdata);
 		n++;
 	}
 	return r == SQLITE_DONE ? n : (sql_errno(r) ?: -EIO);
+}
+
+int inv_report_retired_at(struct inv_report *ir, int64_t id, int64_t *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = prepare(ir, "SELECT max(time) FROM events WHERE medium = ?1 AND type = 'retire'", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return sql_errno(sqlite3_errcode(ir->db)) ?: -EIO;
+	*ret = sqlite3_column_int64(st, 0); /* NULL reads as 0 */
+	return 0;
 }
 
 /* The latest genuine sighting of every registry entry into @seen. */

@@ -24,12 +24,14 @@ struct inv_report;
 int inv_report_open(const char *path, struct inv_report **ret);
 void inv_report_close(struct inv_report *ir);
 
-/* Every media row, most recently seen first, with the time of its latest
- * "retire" event (0: never retired), so a retired stick that came back
- * (seen after that time) can be reported. Returns the count. */
-int inv_report_media(struct inv_report *ir,
-		     void (*fn)(const struct inv_medium *m, int64_t retired_at, void *userdata),
+/* Every media row, most recently seen first. Returns the count. */
+int inv_report_media(struct inv_report *ir, void (*fn)(const struct inv_medium *m, void *userdata),
 		     void *userdata);
+
+/* Time of the latest "retire" event of media row @id (0: none), so a retired
+ * stick that came back (seen after that time) can be reported. A point
+ * query through the events_medium index. */
+int inv_report_retired_at(struct inv_report *ir, int64_t id, int64_t *ret);
 
 /* Last genuine sighting of one registry entry (zeroed: never seen). */
 struct inv_report_seen {

@@ -220,10 +220,14 @@ static void hist(int64_t t, const char *type, const char *host, const char *line
 	g->seen[g->n++] = t;
 }
 
-static void media_row(const struct inv_medium *m, int64_t retired_at, void *ud)
+static struct inv_report *media_ir;
+
+static void media_row(const struct inv_medium *m, void *ud)
 {
 	struct got *g = ud;
+	int64_t retired_at = -1;
 
+	assert_int_equal(inv_report_retired_at(media_ir, m->id, &retired_at), 0);
 	snprintf(g->ids[g->n], 64, "%s", m->medium_id);
 	snprintf(g->users[g->n], sizeof(g->users[0]), "%s", m->last_user);
 	g->seen[g->n++] = retired_at;
@@ -276,6 +280,7 @@ static void test_inv_report(void **state)
 			 2);
 	assert_int_equal(inv_report_history(ir, "MG-404", hist, &g), 0);
 	memset(&g, 0, sizeof(g));
+	media_ir = ir;
 	assert_int_equal(inv_report_media(ir, media_row, &g), 4);
 	/* newest first: MG-3's foreign stick (9000), MG-1 (5000), MG-2 (2000), MG-4 (300) */
 	assert_string_equal(g.ids[3], "MG-4");
