@@ -50,9 +50,11 @@ fi
 fail=0
 labels=()
 for label in ${VM_KERNELS:-6.1 6.12}; do
+	# "6.1", "6.12" or a full release such as 6.12.117+deb12-amd64
+	label=$(cut -d. -f1,2 <<<"$label")
+	label=${label%%-*}
 	case $label in
 	6.1) meta=amd64 ;;
-	6.12) meta=6.12-amd64 ;;
 	*) meta=$label-amd64 ;;
 	esac
 	if ! kver=$($vm/lib/fetch-kernel.sh "$MG_VM_CACHE" "$meta"); then
