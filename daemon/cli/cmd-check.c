@@ -11,13 +11,16 @@
 
 #include "cli.h"
 #include "diag.h"
+#include "nls.h"
 #include "policy.h"
 
 static void check_usage(FILE *f)
 {
-	fprintf(f, "usage: mediagatectl check [-v] [FILE]\n"
-		   "  Check a policy file (default " MEDIAGATE_DEFAULT_POLICY ").\n"
-		   "  -v  also print the canonical form\n");
+	fprintf(f,
+		_("usage: mediagatectl check [-v] [FILE]\n"
+		  "  Check a policy file (default %s).\n"
+		  "  -v  also print the canonical form\n"),
+		MEDIAGATE_DEFAULT_POLICY);
 }
 
 int cmd_check(int argc, char **argv)
@@ -44,14 +47,14 @@ int cmd_check(int argc, char **argv)
 			check_usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "mediagatectl check: unknown option '%s'\n",
+			fprintf(stderr, _("mediagatectl check: unknown option '%s'\n"),
 				argv[optind - 1]);
 			check_usage(stderr);
 			return 2;
 		}
 	}
 	if (argc - optind > 1) {
-		fprintf(stderr, "mediagatectl check: too many arguments\n");
+		fprintf(stderr, _("mediagatectl check: too many arguments\n"));
 		check_usage(stderr);
 		return 2;
 	}
@@ -68,7 +71,7 @@ int cmd_check(int argc, char **argv)
 	}
 	if (verbose)
 		policy_print(p, stdout);
-	printf("policy OK\n");
+	printf(_("policy OK\n"));
 	policy_free(p);
 	diag_list_free(&diags);
 	return fflush(stdout) == 0 ? 0 : 1;

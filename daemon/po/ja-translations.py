@@ -6,6 +6,12 @@
 import re, sys
 
 T = {
+# mediagatectl check
+'usage: mediagatectl check [-v] [FILE]\\n  Check a policy file (default %s).\\n  -v  also print the canonical form\\n':
+ '使い方: mediagatectl check [-v] [FILE]\\n  ポリシーファイルを検査します (既定値 %s)。\\n  -v  正規形も表示します\\n',
+"mediagatectl check: unknown option '%s'\\n": "mediagatectl check: 不明なオプション '%s'\\n",
+'mediagatectl check: too many arguments\\n': 'mediagatectl check: 引数が多すぎます\\n',
+'policy OK\\n': 'ポリシーは正常です\\n',
 # control-socket verbs (issue 4, cmd-daemon.c)
 "mediagatectl: bad arguments for '%s'\\n": "mediagatectl: '%s' の引数が不正です\\n",
 'mediagatectl: permission denied (root or group %s only)\\n': 'mediagatectl: 権限がありません (root またはグループ %s のみ)\\n',
