@@ -630,10 +630,10 @@ bool loop_stopped(const struct loop *l)
 	return l->stop;
 }
 
-/* Create the directory holding @path (one level, mode 0750) if missing:
+/* Create the directory holding @path (one level, @mode) if missing:
  * systemd's StateDirectory/RuntimeDirectory do it under the service, this
  * is for -d runs. */
-static void make_parent(const char *path)
+static void make_parent(const char *path, mode_t mode)
 {
 	char dir[PATH_MAX];
 	char *slash;
@@ -644,7 +644,7 @@ static void make_parent(const char *path)
 	if (!slash || slash == dir)
 		return;
 	*slash = '\0';
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+	if (mkdir(dir, mode) < 0 && errno != EEXIST)
 		log_debug("mkdir %s: %s", dir, strerror(errno));
 }
 
@@ -703,7 +703,8 @@ static int open_sources(struct loop *l, const struct loop_config *cfg)
 		struct group *g = getgrnam(cfg->control_group ? cfg->control_group : CONTROL_GROUP);
 
 		l->ctl_gid = g ? g->gr_gid : (gid_t)-1;
-		make_parent(cfg->control_path ? cfg->control_path : CONTROL_DEFAULT_PATH);
+		/* group members must reach the socket (itself 0660 root:mediagate) */
+		make_parent(cfg->control_path ? cfg->control_path : CONTROL_DEFAULT_PATH, 0755);
 		r = control_new(cfg->control_path, l->ctl_gid, &l->ctl);
 		if (r < 0)
 			return log_errno(r, "control socket");
@@ -747,7 +748,7 @@ int loop_new(const struct loop_config *cfg, struct loop **ret_loop)
 		goto fail;
 	}
 	if (l->db_path[0]) {
-		make_parent(l->db_path);
+		make_parent(l->db_path, 0750);
 		r = inv_open(l->db_path, 0, &l->inv);
 		if (r < 0) {
 			/* the ledger is not worth failing open: decide without it */
