@@ -1,4 +1,4 @@
-# 11-kmod-extra (kmod helper's private checks, not part of the suite):
+# 91-kmod-extra (kmod helper's private checks, not part of the suite):
 # sweep at load (present-at-load, in-place readonly/allow), rmmod -f with a
 # read-only host and a reader running, RELEASE_ALL, mode=strict.
 scenario() {
@@ -7,7 +7,7 @@ scenario() {
 	mg_stop
 	mg_loaded && rmmod mediagate
 	check_fails a-unloaded mg_loaded
-	check a-plug req plug-storage s11 data PRESENT11
+	check a-plug req plug-storage x91 data PRESENT11
 	wait_until 20 eval 'd=$(usb_by_serial PRESENT11); [[ -n $d ]] && disk_of $d' || nok a-disk-without-module "no disk"
 	d=$(usb_by_serial PRESENT11)
 	check a-modprobe modprobe mediagate
@@ -50,14 +50,14 @@ scenario() {
 	intf=$(ls -d /sys/bus/usb/devices/$d:* 2>/dev/null | head -n1)
 	expect b-intf-revoked "$(cat $intf/authorized 2>/dev/null)" 0
 	check_fails b-no-disk disk_of "$d"
-	check b-unplug req unplug s11
+	check b-unplug req unplug x91
 	sleep 1
 	check b-reload modprobe mediagate
 
 	# --- C: RELEASE_ALL lets rmmod through with a pending hold ---
 	mg_start || return
 	ev_mark
-	check c-plug req plug-storage s12 data RELEASE12
+	check c-plug req plug-storage x92 data RELEASE12
 	ev=$(ev_wait 20 "type=held .*serial=RELEASE12") && ok c-held || nok c-held "$(tail -n 3 "$EVLOG")"
 	mg_stop
 	check_fails c-rmmod-refused-hold rmmod mediagate
@@ -68,14 +68,14 @@ scenario() {
 	check c-rmmod-after-release rmmod mediagate
 	d=$(usb_by_serial RELEASE12)
 	expect c-still-unauthorized "$(cat /sys/bus/usb/devices/$d/authorized)" 0
-	check c-unplug req unplug s12
+	check c-unplug req unplug x92
 
 	# --- D: mode=strict holds a keyboard; allow makes it work ---
 	check d-modprobe-strict modprobe mediagate mode=strict
 	expect d-param "$(cat /sys/module/mediagate/parameters/mode)" strict
 	mg_start || return
 	ev_mark
-	check d-plug-kbd req plug-kbd k1
+	check d-plug-kbd req plug-kbd x93
 	if ev=$(ev_wait 20 "type=held .*flags=[^ ]*strict"); then
 		ok d-held-strict
 		h=$(ev_get "$ev" handle)
@@ -87,9 +87,33 @@ scenario() {
 	else
 		nok d-held-strict "$(tail -n 3 "$EVLOG")"
 	fi
-	check d-unplug req unplug k1
+	check d-unplug req unplug x93
 	mg_stop
 	sleep 1
 	check d-rmmod rmmod mediagate
 	check d-reload modprobe mediagate
+
+	# --- E: an interface offered to usb-storage by ID (vendor-class path) ---
+	mg_start || return
+	ev_mark
+	check e-plug-kbd req plug-kbd x94
+	wait_until 10 eval 'd=$(ls /sys/bus/usb/drivers/usbhid/ 2>/dev/null | grep -m1 ":1.0")' || true
+	if [[ -n ${d:-} ]]; then
+		echo "$d" >/sys/bus/usb/drivers/usbhid/unbind
+		echo "0627 0001" >/sys/bus/usb/drivers/usb-storage/new_id 2>/dev/null ||
+			echo "$d" >/sys/bus/usb/drivers/usb-storage/bind 2>/dev/null
+		if ev=$(ev_wait 10 "type=held .*level=interface .*devpath=$d .*driver=usb-storage"); then
+			ok e-held-when-offered-to-usb-storage
+			h=$(ev_get "$ev" handle)
+			expect e-intf-unauthorized "$(cat /sys/bus/usb/devices/$d/authorized)" 0
+			expect e-not-bound "$(intf_driver "$d")" ""
+			check e-deny mg_cmd verdict "$h" deny
+		else
+			nok e-held-when-offered-to-usb-storage "$(tail -n 3 "$EVLOG")"
+		fi
+	else
+		nok e-kbd-bound "no usbhid interface"
+	fi
+	check e-unplug req unplug x94
+	mg_stop
 }
