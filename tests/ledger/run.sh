@@ -63,6 +63,19 @@ out=$(enroll a2.img SER-A "Someone" PC-9 2>&1)
 [[ $? -ne 0 && $out == *"enrolled already as MG-A"* ]] && pass enroll-refuses-same-stick-twice ||
 	fail enroll-refuses-same-stick-twice "$out"
 
+# ---- the filesystem inside needs device-mapper ----
+truncate -s 32M fs.img
+if dmsetup version >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
+	check enroll-with-vfat "$ctl" enroll fs.img --owner F --asset PC-FS --fs vfat --label MGTEST --yes \
+		--key-file key --org-key org.key --usb-id 0781:5583 --usb-serial SER-FS "${common[@]}"
+else
+	out=$("$ctl" enroll fs.img --owner F --asset PC-FS --fs vfat --yes --key-file key --org-key org.key \
+		--usb-id 0781:5583 --usb-serial SER-FS "${common[@]}" 2>&1)
+	[[ $? -ne 0 && $out == *"needs root and dm-crypt"*"NOT enrolled"* ]] && ! grep -q SER-FS registry &&
+		pass enroll-without-device-mapper-says-so || fail enroll-without-device-mapper-says-so "$out"
+	echo "SKIP: enroll-with-vfat (no device-mapper here; the VM scenario covers it)"
+fi
+
 # ---- token tampered -> not registered -----------------------------------------
 check enroll-b enroll b.img SER-B "Hanako" PC-0002 --medium-id MG-B
 id=$(cryptsetup luksDump --dump-json-metadata b.img | python3 -c '
