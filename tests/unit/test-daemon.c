@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -771,6 +772,51 @@ static void test_daemon_kernel_gone(void **state)
 	assert_int_equal(loop_new(&cfg, &l), -ENOENT);
 }
 
+/* A member of the control group (here: nogroup) gets in; the socket is
+ * 0660 with that group. */
+static void test_control_group(void **state)
+{
+	char ctl[128];
+	struct loop_config cfg = {.policy_path = policy_path,
+				  .dev_path = sock_path,
+				  .db_path = "",
+				  .check_owner = false,
+				  .control_path = ctl,
+				  .control_group = "nogroup"};
+	struct loop *l = NULL;
+	struct stat st;
+	int lfd, kfd, status = -1;
+	pid_t c;
+
+	(void)state;
+	path_in(ctl, "ctl-group");
+	write_policy(base_rules);
+	lfd = listen_fake();
+	assert_int_equal(loop_new(&cfg, &l), 0);
+	kfd = accept(lfd, NULL, NULL);
+	assert_int_equal(stat(ctl, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0660);
+	assert_int_equal(st.st_gid, 65534);
+	assert_int_equal(chmod(dir, 0711), 0);
+	c = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		char err[128];
+		FILE *out = fopen("/dev/null", "w");
+
+		if (!out || setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		_exit(control_request(ctl, "status", out, err, sizeof(err)) == 0 ? 0 : 1);
+	}
+	for (int i = 0; i < 100 && waitpid(c, &status, WNOHANG) == 0; i++)
+		assert_int_equal(loop_dispatch(l, 50), 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	loop_free(l);
+	close(kfd);
+	close(lfd);
+}
+
 static void test_parse_duration(void **state)
 {
 	uint64_t v = 0;
@@ -804,6 +850,7 @@ int main(void)
 		cmocka_unit_test(test_daemon_binary),
 		cmocka_unit_test(test_daemon_kernel_gone),
 		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_control_group),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
