@@ -52,3 +52,15 @@ fuzz-build: $(FUZZ_BINS)
 # FUZZ_TARGETS="policy registry" limits the run to those targets.
 fuzz: fuzz-build
 	@MG_FUZZ_RUNS=$(FUZZ_RUNS) MG_FUZZ_TARGETS="$(FUZZ_TARGETS)" nice tests/fuzz/run.sh $(FUZZ_O)
+
+# Merge what long runs found (build/fuzz/work/<t>) into the kept corpus:
+# only inputs that add coverage are copied.
+.PHONY: fuzz-merge
+fuzz-merge: fuzz-build
+	@for t in $(if $(FUZZ_TARGETS),$(FUZZ_TARGETS),$(FUZZ_SRCS:tests/fuzz/fuzz-%.c=%)); do \
+		[ -d $(FUZZ_O)/work/$$t ] || continue; \
+		mkdir -p tests/fuzz/corpus/$$t; \
+		before=$$(ls tests/fuzz/corpus/$$t | wc -l); \
+		$(FUZZ_O)/fuzz-$$t -merge=1 tests/fuzz/corpus/$$t $(FUZZ_O)/work/$$t >/dev/null 2>&1; \
+		echo "fuzz-merge: $$t: $$before -> $$(ls tests/fuzz/corpus/$$t | wc -l) inputs"; \
+	done
