@@ -7,10 +7,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "audit.h"
+#include "log.h"
 
 static void make_dev(struct ident_device *d)
 {
@@ -282,6 +289,55 @@ static void test_ratelimit(void **state)
 		assert_true(audit_ratelimit_test(&rl, 7, NULL));
 }
 
+/* log_audit() reaches syslog as facility authpriv, severity notice, ident
+ * mediagated: checked on a private /dev/log in a mount namespace. */
+static void test_syslog_authpriv(void **state)
+{
+	int pfd[2], status;
+	char buf[512] = "";
+	ssize_t n;
+	pid_t c;
+
+	(void)state;
+	assert_int_equal(pipe(pfd), 0);
+	c = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		char got[512];
+		int fd;
+
+		close(pfd[0]);
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("tmpfs", "/dev", "tmpfs", 0, "mode=0755") < 0)
+			_exit(2);
+		fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+		strcpy(sa.sun_path, "/dev/log");
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			_exit(3);
+		log_init(false, LOG_DAEMON);
+		log_audit("event=reload result=ok policy=\"x\" rules=1 errors=0");
+		n = recv(fd, got, sizeof(got) - 1, 0);
+		if (n <= 0)
+			_exit(4);
+		(void)!write(pfd[1], got, (size_t)n);
+		_exit(0);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], buf, sizeof(buf) - 1);
+	close(pfd[0]);
+	assert_int_equal(waitpid(c, &status, 0), c);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	/* <85> = LOG_AUTHPRIV (10 << 3) | LOG_NOTICE (5) */
+	assert_int_equal(strncmp(buf, "<85>", 4), 0);
+	assert_non_null(strstr(buf, " mediagated["));
+	assert_non_null(strstr(buf, "]: event=reload result=ok policy=\"x\" rules=1 errors=0"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_mount_lines),
 		cmocka_unit_test(test_other_events),
 		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_syslog_authpriv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
