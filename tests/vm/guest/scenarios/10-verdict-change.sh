@@ -1,6 +1,7 @@
 # 10-verdict-change (done-when 10): on the same handle, readonly -> allow makes
 # writes work on the same disk; allow -> readonly makes them fail again,
-# checked with the same battery as 03.
+# checked with the same battery as 03; a write fd opened before the switch to
+# readonly fails afterwards.
 scenario() {
 	local d ev h disk disk2
 	mg_load || return
@@ -41,11 +42,19 @@ scenario() {
 	zero512
 	check allow-sg-write10-passes timeout 30 sg_raw -s 512 -i /tmp/zero512 "/dev/$(sg_of "$disk")" 2a 00 00 00 08 00 00 00 01 00
 
+	# a write fd opened while allowed must be useless after the switch (ABI doc)
+	exec 7<>"/dev/$disk"
+	check write-fd-works-while-allowed \
+		sh -c 'exec dd if=/tmp/zero512 bs=512 count=1 oflag=direct conv=notrunc,fsync 1>&7'
 	ev_mark
 	check verdict-readonly-again mg_cmd verdict "$h" readonly
 	ev_wait 10 "type=applied handle=$h .*verdict=readonly" >/dev/null && ok applied-readonly-again ||
 		nok applied-readonly-again "$(tail -n 3 "$EVLOG")"
 	wait_until 20 eval "[[ \$(cat /sys/block/$disk/ro 2>/dev/null) == 1 ]]"
+	udevadm settle --timeout=10
+	check_fails write-fd-opened-before-switch-fails \
+		sh -c 'exec dd if=/tmp/zero512 bs=512 count=1 oflag=direct conv=notrunc,fsync 1>&7'
+	exec 7>&-
 	udevadm settle --timeout=10
 	ro_checks back-ro "$disk"
 	check unplug req unplug s10
