@@ -38,6 +38,8 @@
 #include "strutil.h"
 #include "token.h"
 
+#define ENROLL_MIN_PASS 8
+
 static void enroll_usage(FILE *f)
 {
 	fputs(_("usage: mediagatectl enroll DEVICE --owner WHO --asset TAG [--label L]\n"
@@ -335,6 +337,12 @@ int cmd_enroll(int argc, char **argv)
 	r = admin_read_passphrase(o.key_file, true, &pass, &pass_len);
 	if (r < 0) {
 		fprintf(stderr, _("mediagatectl enroll: no passphrase: %s\n"), strerror(-r));
+		goto out;
+	}
+	if (pass_len < ENROLL_MIN_PASS) {
+		fprintf(stderr,
+			_("mediagatectl enroll: the passphrase is too short (at least %d bytes)\n"),
+			ENROLL_MIN_PASS);
 		goto out;
 	}
 	r = luksadm_format(o.device, &fp, pass, pass_len, uuid);

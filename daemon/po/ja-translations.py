@@ -6,6 +6,7 @@
 import re, sys
 
 T = {
+'mediagatectl enroll: the passphrase is too short (at least %d bytes)\\n': 'mediagatectl enroll: パスフレーズが短すぎます (%d バイト以上)\\n',
 # mediagatectl check
 'usage: mediagatectl check [-v] [FILE]\\n  Check a policy file (default %s).\\n  -v  also print the canonical form\\n':
  '使い方: mediagatectl check [-v] [FILE]\\n  ポリシーファイルを検査します (既定値 %s)。\\n  -v  正規形も表示します\\n',

@@ -152,6 +152,11 @@ out=$(setsid -w "$ctl" enroll blank.img --owner X --asset Y --fs none --yes --or
 	--usb-id 0781:5583 --usb-serial SER-X "${common[@]}" </dev/null 2>&1)
 [[ $? -ne 0 && $out == *"no passphrase"* && $(sha256sum blank.img) == "$before" ]] &&
 	pass enroll-passphrase-only-from-tty-or-file || fail enroll-passphrase-only-from-tty-or-file "$out"
+printf 'short' > shortkey
+out=$("$ctl" enroll blank.img --owner X --asset Y --fs none --yes --key-file shortkey --org-key org.key \
+	--usb-id 0781:5583 --usb-serial SER-X "${common[@]}" 2>&1)
+[[ $? -ne 0 && $out == *"too short"* && $(sha256sum blank.img) == "$before" ]] &&
+	pass enroll-refuses-short-passphrase || fail enroll-refuses-short-passphrase "$out"
 out=$("$ctl" enroll blank.img --owner X --asset Y --fs none --yes --key-file key --org-key org.key "${common[@]}" 2>&1)
 [[ $? -ne 0 && $out == *"--usb-id"* ]] && pass enroll-image-needs-identity || fail enroll-image-needs-identity "$out"
 if loopdev=$(losetup -f --show blank.img 2>/dev/null); then
