@@ -17,6 +17,7 @@
 #include "inventory.h"
 #include "kdev.h"
 #include "loop.h"
+#include "probe.h"
 
 #define LOOP_AUDIT_BURST 100
 #define LOOP_AUDIT_INTERVAL_NS (5ULL * 1000000000ULL)
@@ -28,6 +29,19 @@ enum loop_source {
 	SRC_MOUNT,
 	SRC_CONTROL,
 	SRC_TIMER,
+	SRC_PROBE, /* + slot << 32 in the epoll data */
+	SRC_PROBE_TIMER,
+};
+
+#define LOOP_MAX_PROBES 8 /* media probes running at once */
+
+/* A media probe in flight (probe.c child) for one held device. */
+struct loop_probe {
+	bool used;
+	struct probe_job job;
+	uint64_t handle;
+	uint64_t deadline_ns;
+	char devnode[64];
 };
 
 #define LOOP_MAX_OVERRIDES 32
@@ -62,6 +76,8 @@ struct loop {
 	struct control *ctl;
 	gid_t ctl_gid;
 	int timerfd;
+	int probe_timerfd;
+	struct loop_probe probes[LOOP_MAX_PROBES];
 	struct override overrides[LOOP_MAX_OVERRIDES];
 	unsigned int n_overrides;
 	uint64_t to_record[LOOP_BATCH]; /* answered holds awaiting audit + ledger */

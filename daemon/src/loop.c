@@ -402,35 +402,142 @@ int loop_redecide(struct loop *l, struct decide_pending *t, const struct media_i
 	return changed;
 }
 
+static struct loop_probe *probe_for(struct loop *l, uint64_t handle)
+{
+	for (unsigned int i = 0; i < LOOP_MAX_PROBES; i++)
+		if (l->probes[i].used && l->probes[i].handle == handle)
+			return &l->probes[i];
+	return NULL;
+}
+
+/* Arm the probe timer for the earliest deadline (or disarm it). */
+static void arm_probe_timer(struct loop *l)
+{
+	struct itimerspec its = {0};
+	uint64_t next = 0;
+
+	for (unsigned int i = 0; i < LOOP_MAX_PROBES; i++)
+		if (l->probes[i].used && (!next || l->probes[i].deadline_ns < next))
+			next = l->probes[i].deadline_ns;
+	its.it_value.tv_sec = (time_t)(next / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(next % 1000000000ULL);
+	if (l->probe_timerfd >= 0)
+		timerfd_settime(l->probe_timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/*
+ * Media probes run in children (probe_start) so a stick that stalls its
+ * reads, or bytes that upset a parser, never hold up the loop: other holds
+ * are answered meanwhile, and the answer comes back through epoll.
+ */
 int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnode)
 {
-	int done = 0;
+	int started = 0;
 
 	for (unsigned int i = 0; i < l->tracked.n; i++) {
 		struct decide_pending *t = &l->tracked.v[i];
-		struct media_info m;
-		char tag[300], why[512];
+		struct loop_probe *p = NULL;
+		struct epoll_event ev;
+		char tag[300];
 		int r;
 
-		if (strcmp(t->dev.name, usb_name) || !t->first.dec.needs_media)
+		if (strcmp(t->dev.name, usb_name) || !t->first.dec.needs_media ||
+		    probe_for(l, t->handle))
 			continue;
-		r = probe_path_isolated(devnode, LOOP_PROBE_TIMEOUT_MS, 0, 0, &m);
-		if (r < 0) {
-			log_warn_errno(r, "%s: probing %s failed, stays %s",
-				       dev_tag(tag, sizeof(tag), &t->dev), devnode,
-				       decide_verdict_name(t->first.verdict));
+		for (unsigned int j = 0; j < LOOP_MAX_PROBES && !p; j++)
+			if (!l->probes[j].used)
+				p = &l->probes[j];
+		if (!p || strlen(devnode) >= sizeof(p->devnode)) {
+			log_warn("%s: cannot probe %s now, stays %s",
+				 dev_tag(tag, sizeof(tag), &t->dev), devnode,
+				 decide_verdict_name(t->first.verdict));
 			continue;
 		}
-		/* issue 5: the organisation token, where org.pub is installed */
-		if (token_check_media(NULL, devnode, &t->dev, &m, why, sizeof(why)) < 0 &&
-		    m.token_checked)
-			log_warn("%s: %s", dev_tag(tag, sizeof(tag), &t->dev), why);
-		r = loop_redecide(l, t, &m, "media", true);
-		if (r < 0)
-			return r;
-		done = 1;
+		r = probe_start(devnode, 0, 0, &p->job);
+		if (r < 0) {
+			log_warn_errno(r, "%s: probing %s", dev_tag(tag, sizeof(tag), &t->dev),
+				       devnode);
+			continue;
+		}
+		ev = (struct epoll_event){.events = EPOLLIN,
+					  .data.u64 = SRC_PROBE | (uint64_t)(p - l->probes) << 32};
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, p->job.fd, &ev) < 0) {
+			log_warn_errno(-errno, "epoll");
+			probe_cancel(&p->job);
+			continue;
+		}
+		p->used = true;
+		p->handle = t->handle;
+		p->deadline_ns = loop_now_ns() + LOOP_PROBE_TIMEOUT_MS * 1000000ULL;
+		strcpy(p->devnode, devnode);
+		arm_probe_timer(l);
+		started++;
 	}
-	return done;
+	return started;
+}
+
+unsigned int loop_probes_running(const struct loop *l)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < LOOP_MAX_PROBES; i++)
+		n += l->probes[i].used;
+	return n;
+}
+
+/* A probe child answered: re-decide its hold with the media facts. */
+static void on_probe(struct loop *l, unsigned int slot)
+{
+	struct loop_probe *p = slot < LOOP_MAX_PROBES ? &l->probes[slot] : NULL;
+	struct decide_pending *t;
+	struct media_info m;
+	char tag[300], why[512];
+	int r;
+
+	if (!p || !p->used)
+		return;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, p->job.fd, NULL);
+	r = probe_finish(&p->job, &m);
+	p->job.fd = -1;
+	p->used = false;
+	arm_probe_timer(l);
+	t = decide_pending_by_handle(&l->tracked, p->handle);
+	if (!t || !t->first.dec.needs_media)
+		return; /* unplugged, or decided otherwise meanwhile */
+	if (r < 0) {
+		log_warn_errno(r, "%s: probing %s failed, stays %s",
+			       dev_tag(tag, sizeof(tag), &t->dev), p->devnode,
+			       decide_verdict_name(t->first.verdict));
+		return;
+	}
+	/* issue 5: the organisation token, where org.pub is installed */
+	if (token_check_media(NULL, p->devnode, &t->dev, &m, why, sizeof(why)) < 0 &&
+	    m.token_checked)
+		log_warn("%s: %s", dev_tag(tag, sizeof(tag), &t->dev), why);
+	loop_redecide(l, t, &m, "media", true);
+}
+
+static void on_probe_timer(struct loop *l)
+{
+	uint64_t ticks, now = loop_now_ns();
+
+	(void)!read(l->probe_timerfd, &ticks, sizeof(ticks));
+	for (unsigned int i = 0; i < LOOP_MAX_PROBES; i++) {
+		struct loop_probe *p = &l->probes[i];
+		const struct decide_pending *t;
+		char tag[300];
+
+		if (!p->used || p->deadline_ns > now)
+			continue;
+		t = decide_pending_by_handle(&l->tracked, p->handle);
+		log_warn("%s: probing %s timed out, stays %s",
+			 t ? dev_tag(tag, sizeof(tag), &t->dev) : "?", p->devnode,
+			 t ? decide_verdict_name(t->first.verdict) : "as it is");
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, p->job.fd, NULL);
+		probe_cancel(&p->job);
+		p->used = false;
+	}
+	arm_probe_timer(l);
 }
 
 static void on_block(struct loop *l)
@@ -586,7 +693,7 @@ int loop_dispatch(struct loop *l, int timeout_ms)
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (int i = 0; i < n; i++) {
-		switch (evs[i].data.u32) {
+		switch ((uint32_t)evs[i].data.u64) {
 		case SRC_KDEV:
 			r = on_kdev(l, evs[i].events);
 			if (r < 0)
@@ -606,6 +713,12 @@ int loop_dispatch(struct loop *l, int timeout_ms)
 			break;
 		case SRC_TIMER:
 			loop_on_timer(l);
+			break;
+		case SRC_PROBE:
+			on_probe(l, (unsigned int)(evs[i].data.u64 >> 32));
+			break;
+		case SRC_PROBE_TIMER:
+			on_probe_timer(l);
 			break;
 		}
 	}
@@ -650,7 +763,7 @@ static void make_parent(const char *path, mode_t mode)
 
 static int watch(struct loop *l, int fd, enum loop_source src)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = src};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = src};
 
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -699,6 +812,12 @@ static int open_sources(struct loop *l, const struct loop_config *cfg)
 	r = watch(l, l->timerfd, SRC_TIMER);
 	if (r < 0)
 		return r;
+	l->probe_timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (l->probe_timerfd < 0)
+		return log_errno(-errno, "timerfd");
+	r = watch(l, l->probe_timerfd, SRC_PROBE_TIMER);
+	if (r < 0)
+		return r;
 	if (!cfg->control_path || cfg->control_path[0]) {
 		struct group *g = getgrnam(cfg->control_group ? cfg->control_group : CONTROL_GROUP);
 
@@ -730,7 +849,7 @@ int loop_new(const struct loop_config *cfg, struct loop **ret_loop)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	l->epfd = l->sigfd = l->timerfd = -1;
+	l->epfd = l->sigfd = l->timerfd = l->probe_timerfd = -1;
 	l->check_owner = cfg->check_owner;
 	l->policy_path = strdup(cfg->policy_path);
 	l->dev_path = cfg->dev_path ? strdup(cfg->dev_path) : NULL;
@@ -785,8 +904,13 @@ void loop_free(struct loop *l)
 	blockwatch_free(l->bw);
 	mountwatch_free(l->mw);
 	control_free(l->ctl);
+	for (unsigned int i = 0; i < LOOP_MAX_PROBES; i++)
+		if (l->probes[i].used)
+			probe_cancel(&l->probes[i].job);
 	if (l->timerfd >= 0)
 		close(l->timerfd);
+	if (l->probe_timerfd >= 0)
+		close(l->probe_timerfd);
 	inv_close(l->inv);
 	policy_free(l->policy);
 	registry_free(l->reg);

@@ -56,9 +56,12 @@ bool loop_stopped(const struct loop *l);
 int loop_reload(struct loop *l);
 
 /* The disk @devnode of USB device @usb_name appeared (what the udev
- * monitor reports): probe it if a hold of that device waits for its medium.
- * Returns 1 if a hold was re-decided, 0 if none waited, -errno. */
+ * monitor reports): start probing it (in a child, answered through the
+ * loop) for every hold of that device that waits for its medium and is not
+ * being probed already. Returns how many probes started. */
 int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnode);
+/* Media probes still running. */
+unsigned int loop_probes_running(const struct loop *l);
 
 /*
  * Control requests (control.h) are served in the loop: status, list,

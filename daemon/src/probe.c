@@ -414,13 +414,9 @@ probe_child(int fd, const char *path, unsigned int uid, unsigned int gid)
 	_exit(write(fd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep) ? 0 : 3);
 }
 
-int probe_path_isolated(const char *path, int timeout_ms, unsigned int drop_to_uid,
-			unsigned int gid, struct media_info *ret)
+int probe_start(const char *path, unsigned int drop_to_uid, unsigned int gid, struct probe_job *ret)
 {
-	struct probe_reply rep;
-	struct pollfd p;
-	int pfd[2], r, status;
-	ssize_t n = 0;
+	int pfd[2], r;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -437,18 +433,44 @@ int probe_path_isolated(const char *path, int timeout_ms, unsigned int drop_to_u
 		probe_child(pfd[1], path, drop_to_uid, gid);
 	}
 	close(pfd[1]);
-	p = (struct pollfd){.fd = pfd[0], .events = POLLIN};
-	r = poll(&p, 1, timeout_ms);
-	if (r == 1)
-		n = read(pfd[0], &rep, sizeof(rep));
-	close(pfd[0]);
-	if (r != 1)
-		kill(pid, SIGKILL);
+	*ret = (struct probe_job){.pid = pid, .fd = pfd[0]};
+	return 0;
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (r == 0)
-		return -ETIMEDOUT;
-	if (r < 0 || n != (ssize_t)sizeof(rep))
+}
+
+void probe_cancel(struct probe_job *job)
+{
+	if (job->pid <= 0)
+		return;
+	kill(job->pid, SIGKILL);
+	reap(job->pid);
+	close(job->fd);
+	job->pid = 0;
+	job->fd = -1;
+}
+
+int probe_finish(struct probe_job *job, struct media_info *ret)
+{
+	struct probe_reply rep;
+	ssize_t n;
+
+	n = read(job->fd, &rep, sizeof(rep));
+	close(job->fd);
+	/* a child that wrote its reply is about to exit; one that did not is
+	 * killed (it closed the pipe some other way) */
+	if (n != (ssize_t)sizeof(rep))
+		kill(job->pid, SIGKILL);
+	reap(job->pid);
+	job->pid = 0;
+	job->fd = -1;
+	if (n != (ssize_t)sizeof(rep))
 		return -EIO;
 	if (rep.r < 0)
 		return rep.r;
@@ -462,6 +484,26 @@ int probe_path_isolated(const char *path, int timeout_ms, unsigned int drop_to_u
 		return -EBADMSG;
 	*ret = rep.m;
 	return 0;
+}
+
+int probe_path_isolated(const char *path, int timeout_ms, unsigned int drop_to_uid,
+			unsigned int gid, struct media_info *ret)
+{
+	struct probe_job job;
+	struct pollfd p;
+	int r;
+
+	r = probe_start(path, drop_to_uid, gid, &job);
+	if (r < 0)
+		return r;
+	p = (struct pollfd){.fd = job.fd, .events = POLLIN};
+	while ((r = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	if (r != 1) {
+		probe_cancel(&job);
+		return r == 0 ? -ETIMEDOUT : -EIO;
+	}
+	return probe_finish(&job, ret);
 }
 
 int probe_token_json(const char *path, const char *type, char **ret_json)

@@ -42,6 +42,21 @@ int probe_path(const char *path, struct media_info *ret);
 int probe_path_isolated(const char *path, int timeout_ms, unsigned int drop_to_uid,
 			unsigned int gid, struct media_info *ret);
 
+/*
+ * The same, asynchronously, for an event loop: probe_start() forks the
+ * child; ret->fd becomes readable when it is done; probe_finish() then reads
+ * its answer (0 and *@ret, or -errno) and reaps it; probe_cancel() kills and
+ * reaps a child that takes too long. Each job ends in exactly one of the two.
+ */
+struct probe_job {
+	int pid;
+	int fd;
+};
+int probe_start(const char *path, unsigned int drop_to_uid, unsigned int gid,
+		struct probe_job *ret);
+int probe_finish(struct probe_job *job, struct media_info *ret);
+void probe_cancel(struct probe_job *job);
+
 /* Read @path's LUKS2 token of type @type as JSON text (malloc'ed) into
  * *@ret_json. -ENOENT when there is none, -EBADMSG if not LUKS2. */
 int probe_token_json(const char *path, const char *type, char **ret_json);
