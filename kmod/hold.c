@@ -101,6 +101,22 @@ static bool mg_intf_is_storage(struct usb_interface *intf)
 	return false;
 }
 
+/*
+ * Can READONLY mean anything here: a mass-storage interface, or one that was
+ * offered to a SCSI storage driver by ID? Otherwise READONLY acts as DENY.
+ */
+bool mg_intf_can_readonly(struct usb_interface *intf, const char *offered)
+{
+	unsigned int a;
+
+	if (offered && mg_is_storage_driver(offered))
+		return true;
+	for (a = 0; a < intf->num_altsetting; a++)
+		if (intf->altsetting[a].desc.bInterfaceClass == USB_CLASS_MASS_STORAGE)
+			return true;
+	return false;
+}
+
 /* BUS_NOTIFY_ADD_DEVICE of a usb_device: descriptors read, not configured yet. */
 static void mg_udev_added(struct usb_device *udev, u32 flags)
 {
@@ -152,7 +168,8 @@ static void mg_intf_under_device(struct usb_interface *intf, struct mg_entry *pe
 	}
 	if (num < MEDIAGATE_MAX_INTF && pe->intf_verdict[num] != MEDIAGATE_VERDICT_NONE)
 		v = pe->intf_verdict[num];
-	intf->authorized = v != MEDIAGATE_VERDICT_DENY;
+	intf->authorized = v == MEDIAGATE_VERDICT_ALLOW ||
+			   (v == MEDIAGATE_VERDICT_READONLY && mg_intf_can_readonly(intf, NULL));
 	e = mg_entry_add_intf(intf, v, 0, NULL);
 	if (e)
 		mg_entry_report(e, MEDIAGATE_EV_APPLIED, 0, NULL);

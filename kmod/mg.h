@@ -88,6 +88,7 @@ int mg_entry_unpin_all(void);
 bool mg_is_storage_class(u8 cls);
 bool mg_is_storage_driver(const char *name);
 bool mg_verdict_approves(u8 verdict, const char *driver);
+bool mg_intf_can_readonly(struct usb_interface *intf, const char *offered);
 
 /* hold.c: USB bus notifier and the load-time sweep */
 int mg_hold_init(void);

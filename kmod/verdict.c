@@ -60,9 +60,11 @@ static void mg_allow_intf(struct usb_interface *intf)
  * One interface's verdict. READONLY on an interface bound to a SCSI storage
  * driver installs the write-blocker in place; bound to anything else it is
  * a DENY. Unbound, it is authorized and the blocker is installed when the
- * SCSI host appears (roblock.c). The entry already carries the verdict.
+ * SCSI host appears (roblock.c) -- if it can be SCSI storage at all (class
+ * 08, or offered to a storage driver by ID); otherwise DENY. The entry
+ * already carries the verdict.
  */
-static void mg_apply_intf(struct usb_interface *intf, u8 verdict)
+static void mg_apply_intf(struct usb_interface *intf, u8 verdict, const char *offered)
 {
 	const char *drv;
 	bool storage_bound;
@@ -85,8 +87,10 @@ static void mg_apply_intf(struct usb_interface *intf, u8 verdict)
 		} else if (storage_bound) {
 			if (mg_rb_intf_set(intf, true))
 				mg_verdict_revoke_intf(intf);
-		} else {
+		} else if (mg_intf_can_readonly(intf, offered)) {
 			mg_allow_intf(intf);
+		} else {
+			mg_verdict_revoke_intf(intf);
 		}
 		break;
 	}
@@ -157,7 +161,7 @@ static void mg_apply_udev(struct usb_device *udev, u8 verdict, const u8 *iv)
 	device_unlock(&udev->dev);
 
 	for (i = 0; i < n; i++) {
-		mg_apply_intf(intfs[i], vs[i]);
+		mg_apply_intf(intfs[i], vs[i], NULL);
 		mutex_lock(&mg_lock);
 		if (mg_entry_find_dev(&intfs[i]->dev))
 			mg_entry_report(mg_entry_find_dev(&intfs[i]->dev),
@@ -171,6 +175,7 @@ int mg_verdict_apply(u64 handle, u8 verdict, const u8 *iv)
 {
 	struct usb_interface *intf = NULL;
 	struct usb_device *udev;
+	char offered[32];
 	struct mg_entry *e;
 	int ret = 0;
 
@@ -190,13 +195,14 @@ int mg_verdict_apply(u64 handle, u8 verdict, const u8 *iv)
 	mg_entry_pin(e, false);
 	if (e->level == MEDIAGATE_LEVEL_DEVICE)
 		memcpy(e->intf_verdict, iv, MEDIAGATE_MAX_INTF);
+	strscpy(offered, e->driver, sizeof(offered));
 	udev = usb_get_dev(e->udev);
 	if (e->intf)
 		intf = usb_get_intf(e->intf);
 	mutex_unlock(&mg_lock);
 
 	if (intf)
-		mg_apply_intf(intf, verdict);
+		mg_apply_intf(intf, verdict, offered);
 	else
 		mg_apply_udev(udev, verdict, iv);
 
