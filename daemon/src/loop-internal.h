@@ -96,6 +96,13 @@ uint64_t loop_now_ns(void);
 int loop_redecide(struct loop *l, struct decide_pending *t, const struct media_info *media,
 		  const char *stage, bool always);
 
+/* "2-1.4 0781:5583", escaped, for diagnostics */
+const char *loop_dev_tag(char *buf, size_t sz, const struct ident_device *d);
+
+/* loop_media.c */
+void loop_on_probe(struct loop *l, unsigned int slot);
+void loop_on_probe_timer(struct loop *l);
+
 /* loop_control.c */
 void loop_apply_override(const struct loop *l, const struct mediagate_event *ev,
 			 const struct ident_device *d, struct decide_verdict *v);

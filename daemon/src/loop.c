@@ -27,7 +27,6 @@
 #include "mountwatch.h"
 #include "probe.h"
 #include "strutil.h"
-#include "token.h"
 
 #include "loop-internal.h"
 
@@ -41,7 +40,7 @@ uint64_t loop_now_ns(void)
 
 /* A device tag for diagnostics: "2-1.4 0781:5583" (the name is from the
  * kernel record or sysfs, escaped anyway). */
-static const char *dev_tag(char *buf, size_t sz, const struct ident_device *d)
+const char *loop_dev_tag(char *buf, size_t sz, const struct ident_device *d)
 {
 	char name[IDENT_NAME_MAX * 4 + 1];
 
@@ -172,9 +171,9 @@ static int send_verdict(struct loop *l, const struct ident_device *d,
 	r = kdev_verdict(l->kdev, v->handle, v->verdict, v->device_level ? v->intf_verdict : NULL);
 	if (r < 0)
 		return log_errno(r, "%s: verdict %s on handle %llu failed",
-				 dev_tag(tag, sizeof(tag), d), decide_verdict_name(v->verdict),
+				 loop_dev_tag(tag, sizeof(tag), d), decide_verdict_name(v->verdict),
 				 (unsigned long long)v->handle);
-	log_debug("%s: handle %llu -> %s (%s)", dev_tag(tag, sizeof(tag), d),
+	log_debug("%s: handle %llu -> %s (%s)", loop_dev_tag(tag, sizeof(tag), d),
 		  (unsigned long long)v->handle, decide_verdict_name(v->verdict), v->interfaces);
 	return 0;
 }
@@ -402,144 +401,6 @@ int loop_redecide(struct loop *l, struct decide_pending *t, const struct media_i
 	return changed;
 }
 
-static struct loop_probe *probe_for(struct loop *l, uint64_t handle)
-{
-	for (unsigned int i = 0; i < LOOP_MAX_PROBES; i++)
-		if (l->probes[i].used && l->probes[i].handle == handle)
-			return &l->probes[i];
-	return NULL;
-}
-
-/* Arm the probe timer for the earliest deadline (or disarm it). */
-static void arm_probe_timer(struct loop *l)
-{
-	struct itimerspec its = {0};
-	uint64_t next = 0;
-
-	for (unsigned int i = 0; i < LOOP_MAX_PROBES; i++)
-		if (l->probes[i].used && (!next || l->probes[i].deadline_ns < next))
-			next = l->probes[i].deadline_ns;
-	its.it_value.tv_sec = (time_t)(next / 1000000000ULL);
-	its.it_value.tv_nsec = (long)(next % 1000000000ULL);
-	if (l->probe_timerfd >= 0)
-		timerfd_settime(l->probe_timerfd, TFD_TIMER_ABSTIME, &its, NULL);
-}
-
-/*
- * Media probes run in children (probe_start) so a stick that stalls its
- * reads, or bytes that upset a parser, never hold up the loop: other holds
- * are answered meanwhile, and the answer comes back through epoll.
- */
-int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnode)
-{
-	int started = 0;
-
-	for (unsigned int i = 0; i < l->tracked.n; i++) {
-		struct decide_pending *t = &l->tracked.v[i];
-		struct loop_probe *p = NULL;
-		struct epoll_event ev;
-		char tag[300];
-		int r;
-
-		if (strcmp(t->dev.name, usb_name) || !t->first.dec.needs_media ||
-		    probe_for(l, t->handle))
-			continue;
-		for (unsigned int j = 0; j < LOOP_MAX_PROBES && !p; j++)
-			if (!l->probes[j].used)
-				p = &l->probes[j];
-		if (!p || strlen(devnode) >= sizeof(p->devnode)) {
-			log_warn("%s: cannot probe %s now, stays %s",
-				 dev_tag(tag, sizeof(tag), &t->dev), devnode,
-				 decide_verdict_name(t->first.verdict));
-			continue;
-		}
-		r = probe_start(devnode, 0, 0, &p->job);
-		if (r < 0) {
-			log_warn_errno(r, "%s: probing %s", dev_tag(tag, sizeof(tag), &t->dev),
-				       devnode);
-			continue;
-		}
-		ev = (struct epoll_event){.events = EPOLLIN,
-					  .data.u64 = SRC_PROBE | (uint64_t)(p - l->probes) << 32};
-		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, p->job.fd, &ev) < 0) {
-			log_warn_errno(-errno, "epoll");
-			probe_cancel(&p->job);
-			continue;
-		}
-		p->used = true;
-		p->handle = t->handle;
-		p->deadline_ns = loop_now_ns() + LOOP_PROBE_TIMEOUT_MS * 1000000ULL;
-		strcpy(p->devnode, devnode);
-		arm_probe_timer(l);
-		started++;
-	}
-	return started;
-}
-
-unsigned int loop_probes_running(const struct loop *l)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < LOOP_MAX_PROBES; i++)
-		n += l->probes[i].used;
-	return n;
-}
-
-/* A probe child answered: re-decide its hold with the media facts. */
-static void on_probe(struct loop *l, unsigned int slot)
-{
-	struct loop_probe *p = slot < LOOP_MAX_PROBES ? &l->probes[slot] : NULL;
-	struct decide_pending *t;
-	struct media_info m;
-	char tag[300], why[512];
-	int r;
-
-	if (!p || !p->used)
-		return;
-	epoll_ctl(l->epfd, EPOLL_CTL_DEL, p->job.fd, NULL);
-	r = probe_finish(&p->job, &m);
-	p->job.fd = -1;
-	p->used = false;
-	arm_probe_timer(l);
-	t = decide_pending_by_handle(&l->tracked, p->handle);
-	if (!t || !t->first.dec.needs_media)
-		return; /* unplugged, or decided otherwise meanwhile */
-	if (r < 0) {
-		log_warn_errno(r, "%s: probing %s failed, stays %s",
-			       dev_tag(tag, sizeof(tag), &t->dev), p->devnode,
-			       decide_verdict_name(t->first.verdict));
-		return;
-	}
-	/* issue 5: the organisation token, where org.pub is installed */
-	if (token_check_media(NULL, p->devnode, &t->dev, &m, why, sizeof(why)) < 0 &&
-	    m.token_checked)
-		log_warn("%s: %s", dev_tag(tag, sizeof(tag), &t->dev), why);
-	loop_redecide(l, t, &m, "media", true);
-}
-
-static void on_probe_timer(struct loop *l)
-{
-	uint64_t ticks, now = loop_now_ns();
-
-	(void)!read(l->probe_timerfd, &ticks, sizeof(ticks));
-	for (unsigned int i = 0; i < LOOP_MAX_PROBES; i++) {
-		struct loop_probe *p = &l->probes[i];
-		const struct decide_pending *t;
-		char tag[300];
-
-		if (!p->used || p->deadline_ns > now)
-			continue;
-		t = decide_pending_by_handle(&l->tracked, p->handle);
-		log_warn("%s: probing %s timed out, stays %s",
-			 t ? dev_tag(tag, sizeof(tag), &t->dev) : "?", p->devnode,
-			 t ? decide_verdict_name(t->first.verdict) : "as it is");
-		epoll_ctl(l->epfd, EPOLL_CTL_DEL, p->job.fd, NULL);
-		probe_cancel(&p->job);
-		p->used = false;
-	}
-	arm_probe_timer(l);
-}
-
 static void on_block(struct loop *l)
 {
 	struct blockwatch_disk d;
@@ -715,10 +576,10 @@ int loop_dispatch(struct loop *l, int timeout_ms)
 			loop_on_timer(l);
 			break;
 		case SRC_PROBE:
-			on_probe(l, (unsigned int)(evs[i].data.u64 >> 32));
+			loop_on_probe(l, (unsigned int)(evs[i].data.u64 >> 32));
 			break;
 		case SRC_PROBE_TIMER:
-			on_probe_timer(l);
+			loop_on_probe_timer(l);
 			break;
 		}
 	}
