@@ -91,7 +91,7 @@ printf 'root:x:0:\ndisk:x:6:\nnogroup:x:65534:\n' >"$st/etc/group"
 
 # kernel modules
 mods=(xhci-pci xhci-hcd usb-storage uas sd_mod sg dummy_hcd libcomposite configfs
-	usb_f_mass_storage usb_f_hid usbhid hid-generic evdev dm-crypt xts aes
+	usb_f_mass_storage usb_f_hid usb_f_ss_lb usbhid hid-generic evdev dm-crypt xts aes
 	sha256 algif_skcipher ext4 vfat nls_cp437 nls_ascii nls_iso8859-1 nls_utf8
 	9p 9pnet_virtio virtio_pci loop)
 mdir=$kroot/lib/modules/$kver
