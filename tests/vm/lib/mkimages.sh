@@ -10,10 +10,12 @@
 # DIR/luks.img   32 MiB LUKS2 (pbkdf2, 1000 iterations, key DIR/luks.key).
 # DIR/images.env shell assignments the guest sources: *_SHA, *_SIZE,
 #                DATA_FILE_SHA (sha256 of /hello.bin inside data.img), LUKS_UUID.
-# Made once; reused while images.env exists.
+# Made once; reused while images.env exists and names this script version.
 set -euo pipefail
 dir=${1:?usage: mkimages.sh DIR}
-[[ -f $dir/images.env ]] && exit 0
+# remade when this script changes
+stamp="IMAGES_SCRIPT=$(sha256sum "$0" | cut -c1-16)"
+[[ -f $dir/images.env ]] && grep -qx "$stamp" "$dir/images.env" && exit 0
 mkdir -p "$dir"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mg-img.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -50,5 +52,6 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 	echo "VFAT_HAS_README=$mcopy_ok"
 	echo "LUKS_SHA=$(sha "$dir/luks.img")"
 	echo "LUKS_UUID=$(cryptsetup luksUUID "$dir/luks.img")"
+	echo "$stamp"
 } >"$dir/images.env.tmp"
 mv "$dir/images.env.tmp" "$dir/images.env"
