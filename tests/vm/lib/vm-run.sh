@@ -192,7 +192,7 @@ handle() {
 	[[ $tag == "$l" ]] && rest=
 	case $tag in
 	MARK:BOOT) say "guest /init reached at host $(elapsed "$t0") s (guest uptime $rest s)" ;;
-	MARK:READY) boot_s=$(elapsed "$t0"); say "boot: $boot_s s to READY (modules + udev)" ;;
+	MARK:READY) boot_s=$(elapsed "$t0"); say "boot: $boot_s s to READY (modules + udev; guest uptime $rest s)" ;;
 	MARK:REQ)
 		local n=${rest%% *} ans
 		# shellcheck disable=SC2086
