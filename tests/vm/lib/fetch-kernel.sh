@@ -18,9 +18,23 @@ dep_of() {
 	apt-cache depends "$1" 2>/dev/null | awk '$1 == "Depends:" { print $2; exit }'
 }
 
+installed_dep_of() {
+	dpkg-query -W -f='${Depends}' "$1" 2>/dev/null | sed 's/[ ,(].*//'
+}
+
 hdr=$(dep_of "linux-headers-$meta")
 img=$(dep_of "linux-image-$meta")
 [[ -n $hdr && -n $img ]] || { echo "fetch-kernel: cannot resolve linux-{image,headers}-$meta" >&2; exit 1; }
+# apt lists newer than the installed headers (update without upgrade): the
+# module is built against what is installed, so take the installed ABI
+if ! dpkg-query -W -f='${db:Status-Status}' "$hdr" 2>/dev/null | grep -qx installed; then
+	old=$(installed_dep_of "linux-headers-$meta")
+	if [[ -n $old ]]; then
+		echo "fetch-kernel: $hdr not installed, using the installed $old" >&2
+		hdr=$old
+		img=linux-image-${old#linux-headers-}
+	fi
+fi
 kver=${hdr#linux-headers-}
 [[ $img == "linux-image-$kver" ]] ||
 	{ echo "fetch-kernel: $img does not match $hdr (apt lists out of date?)" >&2; exit 1; }
