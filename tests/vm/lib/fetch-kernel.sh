@@ -47,6 +47,10 @@ if [[ -z $hver ]]; then
 fi
 
 dir=$cache/$kver
+# several test runs may share the cache
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
 if [[ -f $dir/.done && $(cat "$dir/.done") == "$hver" ]]; then
 	echo "$kver"
 	exit 0
