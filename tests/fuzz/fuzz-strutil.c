@@ -79,8 +79,14 @@ static void check_escape(const uint8_t *data, size_t size, bool keep_utf8)
 		    "escaped form does not read back to the input (keep_utf8=%d)", keep_utf8);
 
 	/* Short buffers: same return value, a terminated prefix. */
-	for (size_t sz = 0; sz <= n + 1 && sz < 40; sz += 1 + sz / 4) {
-		memset(part, 'Z', cap);
+	const size_t sizes[] = {0, 1, 2, 5, n / 2, n, n + 1};
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t sz = sizes[k];
+
+		if (sz > n + 1)		/* n + 1 <= cap */
+			continue;
+		memset(part, 'Z', sz < cap ? sz + 1 : cap);
 		m = str_escape(part, sz, (const char *)data, size, keep_utf8);
 		fuzz_assert(m == n, "dstsz %zu: returned %zu, full length %zu", sz, m, n);
 		if (sz == 0) {
@@ -121,7 +127,7 @@ static void check_copy(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size > 1024)	/* device strings are at most 255 bytes */
+	if (size > 512)	/* device strings are at most 255 bytes */
 		return 0;
 	check_escape(data, size, false);
 	check_escape(data, size, true);

@@ -34,7 +34,7 @@ fi
 # Print the interesting part of a libFuzzer log: the report, the artifact.
 show_failure()
 {
-	grep -E 'ERROR|SUMMARY|fuzz: |runtime error|artifact|^    #[0-9]' "$1" | head -n 40
+	grep -aE 'ERROR|SUMMARY|fuzz: |runtime error|artifact|^    #[0-9]' "$1" | head -n 40
 }
 
 for src in tests/fuzz/fuzz-*.c; do
@@ -91,7 +91,7 @@ for src in tests/fuzz/fuzz-*.c; do
 	secs=$(($(date +%s) - start))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n 1)
+	cov=$(grep -aoE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n 1)
 	if [[ $rc -eq 0 && ${execs:-0} -ge $runs ]]; then
 		[[ ${rate:-0} -gt 0 ]] && secs="${secs}s, $rate/s" || secs="${secs}s"
 		echo "PASS: fuzz-$t ($execs executions in $secs, $cov, 0 crashes)"
