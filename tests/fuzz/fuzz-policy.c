@@ -5,7 +5,8 @@
  * Beyond "no crash, no leak, no undefined behaviour", every input checks:
  *  - failure: *ret_policy untouched, at least one diagnostic, each one
  *    pointing inside the input;
- *  - success: the canonical print re-parses, and prints back identically;
+ *  - success: the canonical print is clean text (valid UTF-8, no control
+ *    bytes: hostile strings are escaped), re-parses, and prints back identically;
  *    both policies agree on rule count, settings and every decision over a
  *    fixed set of devices x media; each decision is well-formed.
  *
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "fuzz-util.h"
+#include "strutil.h"
 #include "policy.h"
 
 #define NAME_IN "fuzz.conf"
@@ -91,6 +93,20 @@ static void print_policy(const void *p, FILE *f)
 static void print_diags(const void *l, FILE *f)
 {
 	diag_print(l, f);
+}
+
+/* Canonical text is clean: every line valid UTF-8 without control bytes. */
+static void check_clean_text(const char *s, size_t len)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '\n')
+			continue;
+		fuzz_assert(str_is_clean(s + start, i - start), "printed line %.*s is not clean",
+			    (int)(i - start), s + start);
+		start = i + 1;
+	}
 }
 
 static unsigned int count_lines(const char *buf, size_t len)
@@ -211,6 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	diag_list_free(&diags);
 
 	c1 = fuzz_capture(print_policy, p, &n1);
+	check_clean_text(c1, n1);
 	r = policy_parse_buffer(NAME_CANON, c1, n1, &q, &diags);
 	if (r < 0) {
 		fprintf(stderr, "--- canonical form:\n%s--- its diagnostics:\n", c1);

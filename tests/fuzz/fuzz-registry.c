@@ -7,8 +7,8 @@
  *  - every entry (registry_entry_at) is found again by its own id and UUID,
  *    and so is every entry that a word of the input finds (the hash lookups
  *    agree with the stored data);
- *  - its canonical line (registry_print_entry) parses alone into an equal
- *    entry that prints identically;
+ *  - its canonical line (registry_print_entry) is clean text, parses alone
+ *    into an equal entry, and prints identically;
  *  - registry_check() answers consistently for it and for fixed devices.
  */
 #include <ctype.h>
@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "fuzz-util.h"
+#include "strutil.h"
 #include "policy.h"
 #include "registry.h"
 
@@ -48,6 +49,20 @@ static void print_entry(const void *e, FILE *f)
 static void print_diags(const void *l, FILE *f)
 {
 	diag_print(l, f);
+}
+
+/* Canonical text is clean: every line valid UTF-8 without control bytes. */
+static void check_clean_text(const char *s, size_t len)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '\n')
+			continue;
+		fuzz_assert(str_is_clean(s + start, i - start), "printed line %.*s is not clean",
+			    (int)(i - start), s + start);
+		start = i + 1;
+	}
 }
 
 static unsigned int count_lines(const char *buf, size_t len)
@@ -99,6 +114,7 @@ static void check_print_roundtrip(const struct registry_entry *e)
 	int ret;
 
 	l1 = fuzz_capture(print_entry, e, &n1);
+	check_clean_text(l1, n1);
 	ret = registry_parse_buffer(NAME_LINE, l1, n1, &r, &diags);
 	if (ret < 0) {
 		fprintf(stderr, "--- canonical line:\n%s--- its diagnostics:\n", l1);
