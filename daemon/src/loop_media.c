@@ -39,6 +39,18 @@ static void arm_probe_timer(struct loop *l)
 		timerfd_settime(l->probe_timerfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+/* Runs in the probe child: the organisation token (issue 5), where
+ * /etc/mediagate/org.pub is installed, parsed and verified there too. */
+static void check_token(const char *path, struct media_info *m, char *why, size_t whysz,
+			void *userdata)
+{
+	const struct ident_device *dev = userdata;
+
+	why[0] = '\0';
+	if (m->kind == MEDIA_LUKS)
+		token_check_media(NULL, path, dev, m, why, whysz);
+}
+
 /*
  * Media probes run in children (probe_start) so a stick that stalls its
  * reads, or bytes that upset a parser, never hold up the loop: other holds
@@ -67,7 +79,7 @@ int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnod
 				 decide_verdict_name(t->first.verdict));
 			continue;
 		}
-		r = probe_start(devnode, 0, 0, &p->job);
+		r = probe_start(devnode, 0, 0, check_token, &t->dev, &p->job);
 		if (r < 0) {
 			log_warn_errno(r, "%s: probing %s", loop_dev_tag(tag, sizeof(tag), &t->dev),
 				       devnode);
@@ -111,7 +123,7 @@ void loop_on_probe(struct loop *l, unsigned int slot)
 	if (!p || !p->used)
 		return;
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, p->job.fd, NULL);
-	r = probe_finish(&p->job, &m);
+	r = probe_finish(&p->job, &m, why, sizeof(why));
 	p->job.fd = -1;
 	p->used = false;
 	arm_probe_timer(l);
@@ -124,9 +136,8 @@ void loop_on_probe(struct loop *l, unsigned int slot)
 			       decide_verdict_name(t->first.verdict));
 		return;
 	}
-	/* issue 5: the organisation token, where org.pub is installed */
-	if (token_check_media(NULL, p->devnode, &t->dev, &m, why, sizeof(why)) < 0 &&
-	    m.token_checked)
+	/* issue 5: the organisation token was checked in the child */
+	if (m.token_checked && !m.token_valid)
 		log_warn("%s: %s", loop_dev_tag(tag, sizeof(tag), &t->dev), why);
 	loop_redecide(l, t, &m, "media", true);
 }

@@ -381,6 +381,7 @@ int probe_path(const char *path, struct media_info *ret)
 struct probe_reply {
 	int r;
 	struct media_info m;
+	char why[256];
 };
 
 /* Give up every capability (always allowed; root's file ownership stays). */
@@ -393,7 +394,8 @@ static int drop_caps(void)
 }
 
 static void __attribute__((noreturn))
-probe_child(int fd, const char *path, unsigned int uid, unsigned int gid)
+probe_child(int fd, const char *path, unsigned int uid, unsigned int gid, probe_post_fn post,
+	    void *userdata)
 {
 	struct probe_reply rep = {0};
 	gid_t g = gid;
@@ -411,10 +413,13 @@ probe_child(int fd, const char *path, unsigned int uid, unsigned int gid)
 		_exit(2);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	rep.r = probe_path(path, &rep.m);
+	if (rep.r == 0 && post)
+		post(path, &rep.m, rep.why, sizeof(rep.why), userdata);
 	_exit(write(fd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep) ? 0 : 3);
 }
 
-int probe_start(const char *path, unsigned int drop_to_uid, unsigned int gid, struct probe_job *ret)
+int probe_start(const char *path, unsigned int drop_to_uid, unsigned int gid, probe_post_fn post,
+		void *userdata, struct probe_job *ret)
 {
 	int pfd[2], r;
 	pid_t pid;
@@ -430,7 +435,7 @@ int probe_start(const char *path, unsigned int drop_to_uid, unsigned int gid, st
 	}
 	if (pid == 0) {
 		close(pfd[0]);
-		probe_child(pfd[1], path, drop_to_uid, gid);
+		probe_child(pfd[1], path, drop_to_uid, gid, post, userdata);
 	}
 	close(pfd[1]);
 	*ret = (struct probe_job){.pid = pid, .fd = pfd[0]};
@@ -456,7 +461,7 @@ void probe_cancel(struct probe_job *job)
 	job->fd = -1;
 }
 
-int probe_finish(struct probe_job *job, struct media_info *ret)
+int probe_finish(struct probe_job *job, struct media_info *ret, char *why, size_t whysz)
 {
 	struct probe_reply rep;
 	ssize_t n;
@@ -482,6 +487,9 @@ int probe_finish(struct probe_job *job, struct media_info *ret)
 	rep.m.cipher[sizeof(rep.m.cipher) - 1] = '\0';
 	if (rep.m.kind < MEDIA_NONE || rep.m.kind > MEDIA_LUKS)
 		return -EBADMSG;
+	rep.why[sizeof(rep.why) - 1] = '\0';
+	if (why && whysz)
+		snprintf(why, whysz, "%s", rep.why);
 	*ret = rep.m;
 	return 0;
 }
@@ -493,7 +501,7 @@ int probe_path_isolated(const char *path, int timeout_ms, unsigned int drop_to_u
 	struct pollfd p;
 	int r;
 
-	r = probe_start(path, drop_to_uid, gid, &job);
+	r = probe_start(path, drop_to_uid, gid, NULL, NULL, &job);
 	if (r < 0)
 		return r;
 	p = (struct pollfd){.fd = job.fd, .events = POLLIN};
@@ -503,7 +511,7 @@ int probe_path_isolated(const char *path, int timeout_ms, unsigned int drop_to_u
 		probe_cancel(&job);
 		return r == 0 ? -ETIMEDOUT : -EIO;
 	}
-	return probe_finish(&job, ret);
+	return probe_finish(&job, ret, NULL, 0);
 }
 
 int probe_token_json(const char *path, const char *type, char **ret_json)

@@ -15,6 +15,8 @@
 #ifndef MEDIAGATE_PROBE_H
 #define MEDIAGATE_PROBE_H
 
+#include <stddef.h>
+
 #include "media.h"
 
 /* The LUKS2 token type of the organisation token (issue 5 defines its
@@ -47,14 +49,19 @@ int probe_path_isolated(const char *path, int timeout_ms, unsigned int drop_to_u
  * child; ret->fd becomes readable when it is done; probe_finish() then reads
  * its answer (0 and *@ret, or -errno) and reaps it; probe_cancel() kills and
  * reaps a child that takes too long. Each job ends in exactly one of the two.
+ * @post (may be NULL) runs in the child after a successful probe, with the
+ * same restrictions, to check more of the medium (the organisation token):
+ * it may change *@m and explain in @why, which probe_finish() hands back.
  */
 struct probe_job {
 	int pid;
 	int fd;
 };
-int probe_start(const char *path, unsigned int drop_to_uid, unsigned int gid,
-		struct probe_job *ret);
-int probe_finish(struct probe_job *job, struct media_info *ret);
+typedef void (*probe_post_fn)(const char *path, struct media_info *m, char *why, size_t whysz,
+			      void *userdata);
+int probe_start(const char *path, unsigned int drop_to_uid, unsigned int gid, probe_post_fn post,
+		void *userdata, struct probe_job *ret);
+int probe_finish(struct probe_job *job, struct media_info *ret, char *why, size_t whysz);
 void probe_cancel(struct probe_job *job);
 
 /* Read @path's LUKS2 token of type @type as JSON text (malloc'ed) into
