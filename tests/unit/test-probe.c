@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -226,6 +227,40 @@ static void test_isolated(void **state)
 	assert_int_equal(errno, ECHILD);
 }
 
+static void post_hook(const char *path, struct media_info *m, char *why, size_t whysz,
+		      void *userdata)
+{
+	/* runs in the child: what it changes must come back */
+	m->token_checked = true;
+	m->token_valid = getuid() == 0 && strstr(path, "luks2tok") != NULL;
+	snprintf(why, whysz, "checked %s for %s", path, (const char *)userdata);
+}
+
+static void test_async_post_hook(void **state)
+{
+	struct probe_job job;
+	struct media_info m;
+	struct pollfd p;
+	char why[256] = "";
+
+	(void)state;
+	assert_int_equal(probe_start(img("luks2tok.img"), 0, 0, post_hook, "stick-1", &job), 0);
+	p = (struct pollfd){.fd = job.fd, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	assert_int_equal(probe_finish(&job, &m, why, sizeof(why)), 0);
+	assert_int_equal(m.kind, MEDIA_LUKS);
+	assert_true(m.token_checked);
+	assert_true(m.token_valid);
+	assert_non_null(strstr(why, "luks2tok.img for stick-1"));
+	/* no hook after a failed probe */
+	assert_int_equal(probe_start(img("corrupt.img"), 0, 0, post_hook, "x", &job), 0);
+	p = (struct pollfd){.fd = job.fd, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	why[0] = '\0';
+	assert_int_equal(probe_finish(&job, &m, why, sizeof(why)), -EBADMSG);
+	assert_string_equal(why, "");
+}
+
 static void test_missing(void **state)
 {
 	struct media_info m;
@@ -247,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_partitioned),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_isolated),
+		cmocka_unit_test(test_async_post_hook),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
