@@ -107,11 +107,15 @@ static void gen_policy(FILE *f, unsigned int n, unsigned int *ret_lines)
 			break;
 		case 2:
 			if ((i / N_KINDS) % 2)
-				fprintf(f, "block storage id %04x:%04x with-interface { 08:06:* 03:01:01 }\n",
+				fprintf(f,
+					"block storage id %04x:%04x "
+					"with-interface { 08:06:* 03:01:01 }\n",
 					v, p);
 			else
-				fprintf(f, "block storage id %04x:%04x with-interface one-of "
-					   "{ 03:*:* e0:01:01 }\n", v, p);
+				fprintf(f,
+					"block storage id %04x:%04x with-interface one-of "
+					"{ 03:*:* e0:01:01 }\n",
+					v, p);
 			break;
 		case 3:
 			fprintf(f, "allow storage id $team-%02u serial \"L%06u\" log\n",
@@ -213,8 +217,8 @@ static void gen_registry(FILE *f, unsigned int n, unsigned int n_rules)
 	for (unsigned int j = 0; j < n; j++) {
 		gen_uuid(j, uuid);
 		fprintf(f,
-			"medium USB-%06u luks2 %s usb %04x:%04x serial \"S%06u\" owner \"Owner %u\" "
-			"asset \"PC-%06u\" enrolled 2025-%02u-%02u",
+			"medium USB-%06u luks2 %s usb %04x:%04x serial \"S%06u\" "
+			"owner \"Owner %u\" asset \"PC-%06u\" enrolled 2025-%02u-%02u",
 			j, uuid, rule_vid(j), rule_pid(j), j, j % 5000, j, j % 12 + 1, j % 28 + 1);
 		if (j >= n_rules && j % 50 == 0)
 			fprintf(f, " retired 2026-11-%02u", j % 20 + 1);
@@ -353,7 +357,8 @@ static struct registry *bench_registry_load(const char *path, const char *buf, s
 		if (r < 0)
 			die_diags("registry_load", r, &diags);
 		if (registry_count(q) != n)
-			fprintf(stderr, "bench-core: WARNING: registry holds %zu entries, expected %u\n",
+			fprintf(stderr,
+				"bench-core: WARNING: registry holds %zu entries, expected %u\n",
 				registry_count(q), n);
 		if (reg)
 			registry_free(reg);
@@ -376,7 +381,7 @@ static struct registry *bench_registry_load(const char *path, const char *buf, s
 struct dev_case {
 	struct ident_device dev;
 	struct media_info media;
-	unsigned int rule;	/* index of the rule expected to decide */
+	unsigned int rule; /* index of the rule expected to decide */
 };
 
 /*
@@ -405,9 +410,8 @@ static void bench_decide(const char *label, const struct policy *p, const struct
 		if (d.line != lines[c->rule])
 			wrong++;
 	}
-	printf("  %-46s p50 %6" PRIu64 " ns  p99 %6" PRIu64 " ns  p99.9 %7" PRIu64 " ns%s\n",
-	       label, pct(t, n, 0.5), pct(t, n, 0.99), pct(t, n, 0.999),
-	       reg ? "" : "   goal <= 10000 ns");
+	printf("  %-46s p50 %6" PRIu64 " ns  p99 %6" PRIu64 " ns  p99.9 %7" PRIu64 " ns%s\n", label,
+	       pct(t, n, 0.5), pct(t, n, 0.99), pct(t, n, 0.999), reg ? "" : "   goal <= 10000 ns");
 	if (wrong)
 		printf("  WARNING: %u of %zu decisions came from an unexpected rule\n", wrong, n);
 	(void)sink;
@@ -416,7 +420,7 @@ static void bench_decide(const char *label, const struct policy *p, const struct
 static void bench_decisions(const struct policy *p, const struct registry *reg,
 			    unsigned int n_rules, const unsigned int *lines, size_t n)
 {
-	unsigned int n_spec = n_rules >= 2 ? n_rules - 2 : 0;	/* rules before the catch-alls */
+	unsigned int n_spec = n_rules >= 2 ? n_rules - 2 : 0; /* rules before the catch-alls */
 	struct dev_case *cases = calloc(n_spec + 1, sizeof(*cases));
 	uint64_t *t = calloc(n, sizeof(*t));
 	struct dev_case worst, catchall, full;
@@ -434,7 +438,7 @@ static void bench_decisions(const struct policy *p, const struct registry *reg,
 	snprintf(label, sizeof(label), "last specific rule: rule %u of %u", w + 1, n_rules);
 	bench_decide(label, p, NULL, &worst, 1, lines, n, false, t);
 
-	gen_device(n_rules + 7, &catchall.dev, &catchall.media);	/* matches no specific rule */
+	gen_device(n_rules + 7, &catchall.dev, &catchall.media); /* matches no specific rule */
 	catchall.dev.vid = 0x0001;
 	catchall.dev.n_intf = 1;
 	catchall.media.kind = MEDIA_NONE;
@@ -460,8 +464,8 @@ static void bench_lookups(unsigned int max_media, unsigned int n_rules)
 {
 	static const unsigned int sizes[] = {1000, 10000, 100000, 1000000};
 	uint64_t *t = calloc(N_LOOKUPS, sizeof(*t));
-	char (*keys)[37] = calloc(N_LOOKUPS, sizeof(*keys));
-	char (*ids)[16] = calloc(N_LOOKUPS, sizeof(*ids));
+	char(*keys)[37] = calloc(N_LOOKUPS, sizeof(*keys));
+	char(*ids)[16] = calloc(N_LOOKUPS, sizeof(*ids));
 
 	if (!t || !keys || !ids)
 		abort();
@@ -499,7 +503,7 @@ static void bench_lookups(unsigned int max_media, unsigned int n_rules)
 		h50 = pct(t, N_LOOKUPS, 0.5);
 		h99 = pct(t, N_LOOKUPS, 0.99);
 		total = UINT64_MAX;
-		for (int b = 0; b < 3; b++) {	/* best of 3: a preemption spoils one batch */
+		for (int b = 0; b < 3; b++) { /* best of 3: a preemption spoils one batch */
 			t0 = now_ns();
 			for (size_t k = 0; k < N_LOOKUPS; k++)
 				missing += !registry_find_uuid(reg, keys[k]);
@@ -507,7 +511,7 @@ static void bench_lookups(unsigned int max_media, unsigned int n_rules)
 			total = t0 < total ? t0 : total;
 		}
 		for (size_t k = 0; k < N_LOOKUPS; k++) {
-			keys[k][0] = 'z';	/* never a hex digit: never enrolled */
+			keys[k][0] = 'z'; /* never a hex digit: never enrolled */
 			t0 = now_ns();
 			found_bad += registry_find_uuid(reg, keys[k]) != NULL;
 			t[k] = now_ns() - t0;
@@ -525,7 +529,8 @@ static void bench_lookups(unsigned int max_media, unsigned int n_rules)
 		       " ns  %7" PRIu64 "/%6" PRIu64 " ns  %9.1f ns\n",
 		       n, h50, h99, m50, m99, i50, i99, (double)total / N_LOOKUPS);
 		if (missing || found_bad)
-			printf("  WARNING: %u enrolled keys not found, %u never-enrolled keys found\n",
+			printf("  WARNING: %u enrolled keys not found, %u never-enrolled keys "
+			       "found\n",
 			       missing, found_bad);
 		registry_free(reg);
 	}
@@ -556,8 +561,8 @@ static void print_machine(void)
 		fclose(f);
 	uname(&u);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%MZ", gmtime(&now));
-	printf("mediagate bench-core  %s  %s %s  %s, %ld CPUs online\n", date, u.sysname,
-	       u.release, model, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("mediagate bench-core  %s  %s %s  %s, %ld CPUs online\n", date, u.sysname, u.release,
+	       model, sysconf(_SC_NPROCESSORS_ONLN));
 }
 
 static int usage(void)
@@ -609,14 +614,15 @@ int main(int argc, char **argv)
 
 	print_machine();
 	printf("timer: clock_gettime(CLOCK_MONOTONIC) pair costs p50 %" PRIu64 " ns "
-	       "(included in every per-operation figure)\n", timer_overhead());
+	       "(included in every per-operation figure)\n",
+	       timer_overhead());
 
 	lines = calloc(n_rules, sizeof(*lines));
 	if (!lines)
 		abort();
 	pbuf = gen_text(gen_policy_text, n_rules, 0, &plen);
 	{
-		FILE *f = fopen("/dev/null", "w");	/* line numbers only */
+		FILE *f = fopen("/dev/null", "w"); /* line numbers only */
 
 		if (!f)
 			abort();
@@ -634,8 +640,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("policy: %u rules (%u lists of %u ids), %.1f KiB: %s\n", n_rules, N_LISTS,
-	       LIST_LEN, (double)plen / 1024, ppath);
+	printf("policy: %u rules (%u lists of %u ids), %.1f KiB: %s\n", n_rules, N_LISTS, LIST_LEN,
+	       (double)plen / 1024, ppath);
 	p = bench_policy_load(ppath, pbuf, plen);
 	if (policy_rule_count(p) != n_rules)
 		printf("  WARNING: policy holds %u rules, expected %u\n", policy_rule_count(p),

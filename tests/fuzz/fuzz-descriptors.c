@@ -68,7 +68,8 @@ static int parse_checked(const uint8_t *data, size_t size, unsigned int config,
 				    "interface %u listed twice", i);
 	fuzz_assert(!memcmp(ret->name, before.name, sizeof(before.name)) &&
 			    !memcmp(ret->serial, before.serial, sizeof(before.serial)) &&
-			    ret->connect == before.connect && ret->have_hash && ret->strings_truncated,
+			    ret->connect == before.connect && ret->have_hash &&
+			    ret->strings_truncated,
 		    "a field not derived from descriptors was written");
 	return 0;
 }
@@ -104,7 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					    "config %u lists an interface config 0 does not",
 					    config);
 		if (r_all == 0 && !config_value_present(data, size, config)) {
-			fuzz_assert(r == 0, "config %u absent: error %d, config 0 parses", config, r);
+			fuzz_assert(r == 0, "config %u absent: error %d, config 0 parses", config,
+				    r);
 			fuzz_assert(one.n_intf == all.n_intf &&
 					    !memcmp(one.intf, all.intf,
 						    sizeof(one.intf[0]) * all.n_intf),

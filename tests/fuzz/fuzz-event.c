@@ -135,7 +135,8 @@ static void check_decide(const struct mediagate_event *ev, const struct ident_de
 			listed = true;
 			other |= d->intf[i].cls != USB_CLASS_CODE_STORAGE;
 		}
-		if (!(ev->level == MEDIAGATE_LEVEL_DEVICE && v.verdict == MEDIAGATE_VERDICT_READONLY))
+		if (!(ev->level == MEDIAGATE_LEVEL_DEVICE &&
+		      v.verdict == MEDIAGATE_VERDICT_READONLY))
 			want = MEDIAGATE_VERDICT_NONE;
 		else if (!listed)
 			want = MEDIAGATE_VERDICT_NONE;

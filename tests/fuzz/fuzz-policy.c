@@ -27,7 +27,7 @@
 #define NAME_IN "fuzz.conf"
 #define NAME_CANON "canonical.conf"
 
-static struct ident_device devs[FUZZ_N_DEVS + 1];	/* the last one from the input */
+static struct ident_device devs[FUZZ_N_DEVS + 1]; /* the last one from the input */
 static struct media_info media[FUZZ_N_MEDIA];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -71,7 +71,7 @@ static bool input_device(const uint8_t *data, size_t size, struct ident_device *
 	p += 6;
 	for (unsigned int i = 0; i < n_intf && end - p >= 3; i++, p += 3)
 		fuzz_intf(d, p[0], p[1], p[2]);
-	if (end - p >= 1 && *p < 0x10)		/* a device class byte, then strings */
+	if (end - p >= 1 && *p < 0x10) /* a device class byte, then strings */
 		d->cls = *p++ * 0x11;
 	take_str(&p, end, d->serial, sizeof(d->serial));
 	take_str(&p, end, d->manufacturer, sizeof(d->manufacturer));
@@ -148,8 +148,7 @@ static void check_decision(const struct policy_decision *d, const char *name, un
 	if (d->is_default) {
 		fuzz_assert(d->line == 0, "default decision with line %u", d->line);
 	} else {
-		fuzz_assert(d->line >= 1 && d->line <= lines, "rule line %u of %u", d->line,
-			    lines);
+		fuzz_assert(d->line >= 1 && d->line <= lines, "rule line %u of %u", d->line, lines);
 		fuzz_assert(d->file && strcmp(d->file, name) == 0, "rule file %s, expected %s",
 			    d->file ? d->file : "(null)", name);
 	}
@@ -168,7 +167,7 @@ static void check_decisions(const struct policy *a, unsigned int a_lines, const 
 		for (int j = 0; j < FUZZ_N_MEDIA + 1; j++) {
 			const struct media_info *m = j == 0 ? NULL : &media[j];
 
-			if (j == FUZZ_N_MEDIA) {	/* the input device's own medium */
+			if (j == FUZZ_N_MEDIA) { /* the input device's own medium */
 				if (i < FUZZ_N_DEVS)
 					continue;
 				m = dev_media;
@@ -200,8 +199,7 @@ static void check_settings(const struct policy *a, const struct policy *b)
 		    policy_rule_count(a), policy_rule_count(b));
 	fuzz_assert((!ra && !rb) || (ra && rb && strcmp(ra, rb) == 0), "registry path differs");
 	fuzz_assert(ea && eb, "no encryption settings");
-	fuzz_assert(ea->luks_version == eb->luks_version &&
-			    strcmp(ea->cipher, eb->cipher) == 0 &&
+	fuzz_assert(ea->luks_version == eb->luks_version && strcmp(ea->cipher, eb->cipher) == 0 &&
 			    ea->min_key_bits == eb->min_key_bits,
 		    "encryption settings differ after print");
 }
@@ -243,7 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_settings(p, q);
 	n_devs = input_device(data, size, &devs[FUZZ_N_DEVS], &dev_media) ? FUZZ_N_DEVS + 1
-									    : FUZZ_N_DEVS;
+									  : FUZZ_N_DEVS;
 	check_decisions(p, count_lines((const char *)data, size), q, count_lines(c1, n1), n_devs,
 			&dev_media);
 

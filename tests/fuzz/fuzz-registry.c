@@ -122,8 +122,7 @@ static void check_print_roundtrip(const struct registry_entry *e)
 	}
 	fuzz_assert(ret >= 0 && r != sentinel && r, "canonical line does not parse (%d)", ret);
 	diag_list_free(&diags);
-	fuzz_assert(registry_count(r) == 1, "canonical line holds %zu entries",
-		    registry_count(r));
+	fuzz_assert(registry_count(r) == 1, "canonical line holds %zu entries", registry_count(r));
 	e2 = registry_find_medium(r, e->medium_id);
 	fuzz_assert(e2, "medium %s not found after print", e->medium_id);
 	if (!entries_equal(e, e2))

@@ -84,7 +84,7 @@ static void check_escape(const uint8_t *data, size_t size, bool keep_utf8)
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		size_t sz = sizes[k];
 
-		if (sz > n + 1)		/* n + 1 <= cap */
+		if (sz > n + 1) /* n + 1 <= cap */
 			continue;
 		memset(part, 'Z', sz < cap ? sz + 1 : cap);
 		m = str_escape(part, sz, (const char *)data, size, keep_utf8);
@@ -127,7 +127,7 @@ static void check_copy(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size > 512)	/* device strings are at most 255 bytes */
+	if (size > 512) /* device strings are at most 255 bytes */
 		return 0;
 	check_escape(data, size, false);
 	check_escape(data, size, true);

@@ -14,14 +14,14 @@
 #include "ident.h"
 #include "media.h"
 
-#define fuzz_assert(cond, ...)                                                  \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			fprintf(stderr, "fuzz: property failed: %s\nfuzz: ", #cond); \
-			fprintf(stderr, __VA_ARGS__);                           \
-			fputc('\n', stderr);                                    \
-			abort();                                                \
-		}                                                               \
+#define fuzz_assert(cond, ...)                                                                     \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz: property failed: %s\nfuzz: ", #cond);               \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* Run @fn with a FILE writing into a malloc'ed, NUL-terminated string. */
