@@ -70,7 +70,7 @@ for label in ${VM_KERNELS:-6.1 6.12}; do
 		echo "[$label] note: $ko not built; every scenario that needs the module will fail"
 	fi
 	mkdir -p "$out/$label"
-	if ! MGTEST=$out/mgtest $vm/lib/mkinitramfs.sh "$kver" "$MG_VM_CACHE/$kver/root" \
+	if ! MGTEST=$out/mgtest MEDIAGATED=${MEDIAGATED:-$top/$build/mediagated} $vm/lib/mkinitramfs.sh "$kver" "$MG_VM_CACHE/$kver/root" \
 		"$out/$label/initrd.gz" "${kos[@]}"; then
 		echo "FAIL: $label/initramfs"
 		fail=1
