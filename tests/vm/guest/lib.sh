@@ -89,7 +89,9 @@ mg_load() {
 		return 0
 	fi
 	if mg_loaded; then
-		rmmod mediagate 2>"$RUN/out" || info "reload: rmmod refused: $(cat "$RUN/out")"
+		# devices unplugged by the previous scenario may still be going away
+		wait_until 5 rmmod mediagate 2>"$RUN/out" ||
+			info "reload: rmmod refused: $(cat "$RUN/out"); lsmod: $(grep '^mediagate' /proc/modules)"
 	fi
 	if ! mg_loaded && ! modprobe mediagate ${MG_MODPARAMS:-} 2>"$RUN/out"; then
 		nok module-load "modprobe mediagate: $(cat "$RUN/out") (is kmod/build/<kver>/mediagate.ko built?)"
