@@ -2,7 +2,7 @@
 # sweep at load (present-at-load, in-place readonly/allow), rmmod -f with a
 # read-only host and a reader running, RELEASE_ALL, mode=strict.
 scenario() {
-	local d ev h disk sg a pid
+	local d ev h disk sg a pid i intf
 	# --- A: a stick bound before the module loads ---
 	mg_stop
 	mg_loaded && rmmod mediagate
@@ -115,5 +115,37 @@ scenario() {
 		nok e-kbd-bound "no usbhid interface"
 	fi
 	check e-unplug req unplug x94
+
+	# --- F: composite gadget, device verdict readonly with no intf_verdict:
+	# storage inherits readonly, HID inherits it too and that means DENY ---
+	check f-gadget-modules gadget_setup || return
+	dd if=/dev/zero of=/tmp/g91.img bs=1M count=8 2>/dev/null
+	check f-gadget-create gadget_create g91 1234 0091 INHERIT91 "ms hid" /tmp/g91.img || return
+	ev_mark
+	check f-plug gadget_plug g91
+	if ev=$(ev_wait 20 "type=held .*serial=INHERIT91"); then
+		h=$(ev_get "$ev" handle)
+		d=$(usb_by_serial INHERIT91)
+		check f-verdict-readonly mg_cmd verdict "$h" readonly
+		if wait_until 20 disk_of "$d"; then
+			disk=$(disk_of "$d")
+			expect f-disk-ro "$(cat /sys/block/$disk/ro)" 1
+		else
+			nok f-disk "no disk"
+		fi
+		sleep 1
+		expect f-no-input "$(input_of "$d")" ""
+		for i in /sys/bus/usb/devices/$d:*; do
+			[[ $(cat "$i/bInterfaceClass") == 03 ]] || continue
+			expect f-hid-unauthorized "$(cat "$i/authorized")" 0
+			expect f-hid-unbound "$(intf_driver "$(basename "$i")")" ""
+		done
+	else
+		nok f-held "$(tail -n 3 "$EVLOG")"
+	fi
+	gadget_unplug g91
+	gadget_remove g91
+	rm -f /tmp/g91.img
+	expect f-seq-ok "$(grep -cE '^(SEQGAP|BADREC|READERR)' "$EVLOG")" 0
 	mg_stop
 }
