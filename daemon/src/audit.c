@@ -246,3 +246,73 @@ uint64_t audit_ratelimit_flush(struct audit_ratelimit *rl)
 	rl->suppressed = 0;
 	return n;
 }
+
+/* Append @s[0..n) as JSON string content: the escaped text of a line is
+ * printable ASCII, so only backslash and quote need escaping again. */
+static void put_json_text(struct line *l, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' || s[i] == '"')
+			put(l, "\\%c", s[i]);
+		else if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			put(l, "\\u%04x", (unsigned char)s[i]);
+		else
+			put(l, "%c", s[i]);
+	}
+}
+
+/* One "key=value" or key="escaped value" of a formatter's line at @p: sets
+ * the key and value spans, returns the position after it or NULL. */
+static const char *next_pair(const char *p, const char **key, size_t *klen, const char **val,
+			     size_t *vlen)
+{
+	const char *eq = strchr(p, '=');
+
+	if (!eq || eq == p || memchr(p, ' ', eq - p))
+		return NULL;
+	*key = p;
+	*klen = eq - p;
+	p = eq + 1;
+	if (*p != '"') {
+		*val = p;
+		*vlen = strcspn(p, " ");
+		return p + *vlen;
+	}
+	*val = ++p;
+	while (*p && *p != '"')
+		p += (*p == '\\' && p[1]) ? 2 : 1;
+	if (*p != '"')
+		return NULL;
+	*vlen = p - *val;
+	return p + 1;
+}
+
+int audit_format_cee(char *buf, size_t sz, const char *line, uint64_t seq, int64_t time)
+{
+	struct line l;
+	const char *p = line;
+
+	line_init(&l, buf, sz);
+	put(&l, "@cee: {\"seq\":%" PRIu64 ",\"time\":%" PRId64, seq, time);
+	while (*p) {
+		const char *key, *val;
+		size_t klen, vlen;
+
+		p = next_pair(p, &key, &klen, &val, &vlen);
+		if (!p || (*p && *p != ' '))
+			return -EINVAL;
+		while (*p == ' ')
+			p++;
+		put(&l, ",\"");
+		put_json_text(&l, key, klen);
+		put(&l, "\":\"");
+		put_json_text(&l, val, vlen);
+		put(&l, "\"");
+	}
+	put(&l, ",\"line\":\"");
+	put_json_text(&l, line, strlen(line));
+	put(&l, "\"}");
+	if (l.overflow)
+		return -ENOBUFS;
+	return (int)l.len;
+}

@@ -89,6 +89,20 @@ int audit_format_tamper(char *buf, size_t sz, const struct audit_tamper *t);
 int audit_format_suppressed(char *buf, size_t sz, uint64_t count);
 
 /*
+ * The same event for a central ledger (policy/fleet/): @line (a line from
+ * one of the formatters above) rewritten as "@cee: {...}", the cookie that
+ * rsyslog's mmjsonparse looks for. Keys: "seq" and "time" (numbers), then
+ * every key of @line in its order with its value as a JSON string (quoted
+ * values keep their escaped form, so the text is the same as in the line),
+ * then "line": @line itself. @seq is the host's monotonic sequence number
+ * that makes a re-sent event recognisable. Returns the length or -ENOBUFS
+ * (2 * AUDIT_LINE_MAX + 64 is always enough), -EINVAL if @line is not a
+ * formatter's line.
+ */
+#define AUDIT_CEE_MAX (2 * AUDIT_LINE_MAX + 64)
+int audit_format_cee(char *buf, size_t sz, const char *line, uint64_t seq, int64_t time);
+
+/*
  * Rate limiter: at most @burst lines per @interval_ns window (@burst 0:
  * unlimited). Pure: the
  * caller passes the clock (CLOCK_MONOTONIC ns).

@@ -35,5 +35,9 @@ void log_audit(const char *line);
 /* Also write audit lines to @f (NULL: stdout in foreground mode, nowhere
  * otherwise). For tests and -d. */
 void log_audit_stream(FILE *f);
+/* Send audit lines to syslog in their JSON form ("@cee: {...}" with a
+ * per-host sequence number, see audit_format_cee) instead of key=value, for
+ * rsyslog forwarding to the central ledger (policy/fleet/). */
+void log_audit_json(bool on);
 
 #endif

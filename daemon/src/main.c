@@ -35,6 +35,9 @@ static void usage(FILE *f)
 		   "      --no-udev        watch neither block devices (no media probing)\n"
 		   "                       nor mounts (tests)\n"
 		   "      --no-owner-check accept a policy not owned by root (tests only)\n"
+		   "      --audit-format kv|json  audit lines to syslog as key=value (default)\n"
+		   "                       or as \"@cee: {JSON}\" with a sequence number, for\n"
+		   "                       the central ledger (policy/fleet/)\n"
 		   "  -v, --verbose        debug diagnostics\n");
 }
 
@@ -70,6 +73,7 @@ int main(int argc, char **argv)
 		{"ctl", required_argument, NULL, 'C'},
 		{"no-owner-check", no_argument, NULL, 'O'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"audit-format", required_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -115,6 +119,13 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'A':
+			if (strcmp(optarg, "json") && strcmp(optarg, "kv")) {
+				fprintf(stderr, "mediagated: --audit-format: kv or json\n");
+				return 2;
+			}
+			log_audit_json(!strcmp(optarg, "json"));
 			break;
 		case 'h':
 			usage(stdout);
