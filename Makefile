@@ -87,6 +87,11 @@ check: deps
 	$(MAKE) kmod
 	@tests/lib/run-check.sh build/san
 
+# make demo: deps, a release build, then one VM walk-through (tests/vm/demo/run.sh).
+demo: deps
+	$(MAKE) userspace
+	@tests/vm/demo/run.sh $(O)
+
 # Userspace suites only (no VM), for quick iteration.
 check-userspace:
 	$(MAKE) SANITIZE=1 userspace unit-tests
