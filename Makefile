@@ -6,7 +6,8 @@
 #   make lint fuzz bench install clean deps
 #
 # Parts of the tree add their own targets through the *.mk fragments included
-# at the end (tests/fuzz/fuzz.mk, bench/bench.mk, tests/vm/vm.mk).
+# at the end (tests/fuzz/fuzz.mk, bench/bench.mk, tests/vm/vm.mk, daemon/po/po.mk,
+# dkms/install.mk).
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -107,18 +108,10 @@ lint:
 format:
 	clang-format -i $(FORMAT_SRCS)
 
-PREFIX ?= /usr
-SBINDIR ?= $(PREFIX)/sbin
-install: userspace
-	install -D -m 0755 $(O)/mediagatectl $(DESTDIR)$(SBINDIR)/mediagatectl
-	if [ -e $(O)/mediagated ]; then install -D -m 0755 $(O)/mediagated $(DESTDIR)$(SBINDIR)/mediagated; fi
-	install -D -m 0644 include/uapi/linux/mediagate.h $(DESTDIR)$(PREFIX)/include/linux/mediagate.h
-	install -D -m 0644 daemon/mediagated.service $(DESTDIR)/lib/systemd/system/mediagated.service
-	if [ ! -e $(DESTDIR)/etc/mediagate/mediagate.conf ]; then \
-		install -D -m 0644 policy/mediagate.conf $(DESTDIR)/etc/mediagate/mediagate.conf; fi
+# install, install-dkms, deb: dkms/install.mk
 
 clean:
 	rm -rf build
 	$(MAKE) -C kmod clean
 
--include tests/fuzz/fuzz.mk bench/bench.mk tests/vm/vm.mk daemon/po/po.mk
+-include tests/fuzz/fuzz.mk bench/bench.mk tests/vm/vm.mk daemon/po/po.mk dkms/install.mk
