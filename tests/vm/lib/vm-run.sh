@@ -122,54 +122,65 @@ qmp_wait_deleted() {
 }
 
 # --- the guest's requests: "REQ <n> <verb> <args...>", answered in results/ack/<n> ---
+# do_req VERB ARGS: runs in this shell (it keeps plugged[]), answer in $ans
 declare -A plugged=()
+plug_order=()
+ans=
 do_req() {
 	local verb=$1 id=${2:-} img
 	case $verb in
 	plug-storage) # plug-storage ID IMAGE SERIAL [removable]
 		img=$disks/$id.img
-		cp "$imgdir/$3.img" "$img" || { echo "err no image $3"; return; }
+		cp "$imgdir/$3.img" "$img" || { ans="err no image $3"; return; }
 		qmp "{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"raw\",\"node-name\":\"drv-$id\",\"file\":{\"driver\":\"file\",\"filename\":\"$img\"}}}" ||
-			{ echo "err blockdev-add $QMP_REPLY"; return; }
+			{ ans="err blockdev-add $QMP_REPLY"; return; }
 		local rm=
 		[[ ${5:-} == removable ]] && rm=',"removable":true'
 		qmp "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"usb-storage\",\"id\":\"$id\",\"drive\":\"drv-$id\",\"bus\":\"xhci.0\",\"serial\":\"$4\"$rm}}" ||
-			{ echo "err device_add $QMP_REPLY"; return; }
+			{ ans="err device_add $QMP_REPLY"; return; }
 		plugged[$id]=storage
-		echo ok
+		plug_order+=("$id")
+		ans=ok
 		;;
 	plug-kbd | plug-mouse | plug-hub) # plug-kbd ID [PORT]
 		local drv=usb-${verb#plug-} port=
 		[[ -n ${3:-} ]] && port=",\"port\":\"$3\""
 		qmp "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"$drv\",\"id\":\"$id\",\"bus\":\"xhci.0\"$port}}" ||
-			{ echo "err device_add $QMP_REPLY"; return; }
+			{ ans="err device_add $QMP_REPLY"; return; }
 		plugged[$id]=${verb#plug-}
-		echo ok
+		plug_order+=("$id")
+		ans=ok
 		;;
 	unplug) # unplug ID
-		qmp "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"$id\"}}" ||
-			{ echo "err device_del $QMP_REPLY"; return; }
-		qmp_wait_deleted "$id" || { echo "err no DEVICE_DELETED"; return; }
+		if qmp "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"$id\"}}"; then
+			qmp_wait_deleted "$id" || { ans="err no DEVICE_DELETED"; return; }
+		elif [[ -z ${plugged[$id]:-} || $QMP_REPLY != *DeviceNotFound* ]]; then
+			ans="err device_del $QMP_REPLY"
+			return
+		fi # else: already gone with the hub it was plugged into
 		if [[ ${plugged[$id]:-} == storage ]]; then
 			qmp "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"drv-$id\"}}" ||
-				{ echo "err blockdev-del $QMP_REPLY"; return; }
+				{ ans="err blockdev-del $QMP_REPLY"; return; }
 		fi
 		unset "plugged[$id]"
-		echo ok
+		ans=ok
 		;;
-	unplug-all)
-		local d r
-		for d in "${!plugged[@]}"; do
-			r=$(do_req unplug "$d")
-			[[ $r == ok ]] || { echo "err $d: $r"; return; }
+	unplug-all) # newest first: devices behind a hub before the hub
+		local i d
+		for ((i = ${#plug_order[@]} - 1; i >= 0; i--)); do
+			d=${plug_order[i]}
+			[[ -n ${plugged[$d]:-} ]] || continue
+			do_req unplug "$d"
+			[[ $ans == ok ]] || { ans="err $d: $ans"; return; }
 		done
-		echo ok
+		plug_order=()
+		ans=ok
 		;;
 	sha) # sha ID: sha256 of the disk image behind ID, as the host sees it
-		[[ -f $disks/$id.img ]] || { echo "err no disk $id"; return; }
-		echo "ok $(sha256sum "$disks/$id.img" | cut -d' ' -f1)"
+		[[ -f $disks/$id.img ]] || { ans="err no disk $id"; return; }
+		ans="ok $(sha256sum "$disks/$id.img" | cut -d' ' -f1)"
 		;;
-	*) echo "err unknown request $verb" ;;
+	*) ans="err unknown request $verb" ;;
 	esac
 }
 
@@ -194,9 +205,9 @@ handle() {
 	MARK:BOOT) say "guest /init reached at host $(elapsed "$t0") s (guest uptime $rest s)" ;;
 	MARK:READY) boot_s=$(elapsed "$t0"); say "boot: $boot_s s to READY (modules + udev; guest uptime $rest s)" ;;
 	MARK:REQ)
-		local n=${rest%% *} ans
+		local n=${rest%% *}
 		# shellcheck disable=SC2086
-		ans=$(do_req ${rest#* })
+		do_req ${rest#* }
 		[[ $ans == ok* ]] || say "request '${rest#* }' failed: $ans"
 		echo "$ans" >"$results/ack/$n.tmp" && mv "$results/ack/$n.tmp" "$results/ack/$n"
 		;;
