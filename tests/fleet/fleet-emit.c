@@ -64,9 +64,9 @@ static int make_event(uint64_t i, unsigned int nmedia, char *line, size_t sz, st
 	make_device(k, d, m, medium, 64);
 	snprintf(user, 32, "user%u", (unsigned int)(i % 7));
 	s->dev = d;
-	s->media = m;
-	s->medium_id = medium[0] ? medium : NULL;
 	if (step == 0) {
+		s->media = m; /* what a verdict knows; mounts keep it */
+		s->medium_id = medium[0] ? medium : NULL;
 		struct audit_verdict v = {
 			.handle = i + 1,
 			.dev = d,
@@ -75,7 +75,7 @@ static int make_event(uint64_t i, unsigned int nmedia, char *line, size_t sz, st
 			.rule_file = "/etc/mediagate/mediagate.conf",
 			.rule_line = ro ? 40 : 31,
 			.media = m,
-			.medium_id = s->medium_id,
+			.medium_id = medium[0] ? medium : NULL,
 			.reason = ro ? "not registered" : "registered medium",
 		};
 		s->type = "verdict";
