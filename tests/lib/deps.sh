@@ -15,6 +15,8 @@ pkgs=(
 	linux-headers-amd64 linux-headers-6.12-amd64 pahole kmod
 	qemu-system-x86 busybox-static udev socat dosfstools fdisk e2fsprogs cpio
 	xz-utils util-linux dmsetup sg3-utils
+	# packaging: man pages, make install, make deb, lintian, DKMS (tests/packaging)
+	groff-base man-db bash-completion dpkg-dev debhelper dh-dkms dkms lintian
 	# central ledger (tests/fleet, mediagatectl --db)
 	rsyslog rsyslog-relp rsyslog-pgsql postgresql libpq-dev
 )
