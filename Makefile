@@ -21,7 +21,7 @@ endif
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libudev libusb-1.0 blkid libcryptsetup mount sqlite3 libcrypto json-c libsystemd
+PKGS := libudev libusb-1.0 blkid libcryptsetup mount sqlite3 libcrypto json-c libsystemd libpq
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)

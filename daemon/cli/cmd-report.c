@@ -7,7 +7,7 @@
  *                                               period: the list to chase
  *   mediagatectl history MEDIUM [OPTIONS]       every recorded event of one medium
  * OPTIONS: --format table|csv|json, --bom (CSV for spreadsheet programs),
- *          --inventory F, --registry F, --policy F, --now UNIXTIME (tests).
+ *          --inventory F, --db postgresql://... (the central ledger, fleet-wide), --registry F, --policy F, --now UNIXTIME (tests).
  * Headers and status words follow the locale; JSON keys and values do not.
  */
 #include <errno.h>
@@ -20,6 +20,7 @@
 
 #include "admin.h"
 #include "cli.h"
+#include "fleetdb.h"
 #include "inv_report.h"
 #include "macro.h"
 #include "nls.h"
@@ -38,6 +39,7 @@ static void report_usage(FILE *f)
 {
 	fputs(_("usage: mediagatectl inventory [--format table|csv|json] [--bom] [--inventory F]\n"
 		"                              [--registry F] [--policy F]\n"
+		"                              [--db postgresql://...]\n"
 		"       mediagatectl stocktake [--unseen 90d] [same options]\n"
 		"       mediagatectl history MEDIUM [same options]\n"),
 	      f);
@@ -49,6 +51,7 @@ static int parse(int argc, char **argv, bool want_medium, struct report_opts *o)
 		{"format", required_argument, NULL, 'f'},
 		{"bom", no_argument, NULL, 'b'},
 		{"inventory", required_argument, NULL, 'i'},
+		{"db", required_argument, NULL, 'd'},
 		{"registry", required_argument, NULL, 'r'},
 		{"policy", required_argument, NULL, 'p'},
 		{"unseen", required_argument, NULL, 'u'},
@@ -74,6 +77,13 @@ static int parse(int argc, char **argv, bool want_medium, struct report_opts *o)
 			o->flags |= REPORT_BOM;
 			break;
 		case 'i':
+			o->inventory = optarg;
+			break;
+		case 'd': /* the central ledger: a postgresql:// URL (fleetdb.h) */
+			if (!fleetdb_is_url(optarg)) {
+				fprintf(stderr, _("mediagatectl: --db wants a postgresql:// URL\n"));
+				return 2;
+			}
 			o->inventory = optarg;
 			break;
 		case 'r':

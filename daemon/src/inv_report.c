@@ -6,11 +6,13 @@
 
 #include <sqlite3.h>
 
+#include "fleetdb.h"
 #include "inv_report.h"
 #include "macro.h"
 
 struct inv_report {
 	sqlite3 *db;
+	struct fleetdb *fleet; /* a central ledger URL was opened (fleetdb.h) */
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
@@ -55,6 +57,13 @@ int inv_report_open(const char *path, struct inv_report **ret)
 	ir = calloc(1, sizeof(*ir));
 	if (!ir)
 		return -ENOMEM;
+	if (fleetdb_is_url(path)) {
+		r = fleetdb_open(path, &ir->fleet);
+		if (r < 0)
+			goto fail;
+		*ret = ir;
+		return 0;
+	}
 	r = sql_errno(sqlite3_open_v2(path ? path : INV_DEFAULT_PATH, &ir->db, SQLITE_OPEN_READONLY,
 				      NULL));
 	if (r < 0)
@@ -85,6 +94,7 @@ void inv_report_close(struct inv_report *ir)
 	if (!ir)
 		return;
 	sqlite3_close(ir->db);
+	fleetdb_close(ir->fleet);
 	free(ir);
 }
 
@@ -136,6 +146,8 @@ int inv_report_media(struct inv_report *ir, void (*fn)(const struct inv_medium *
 	struct inv_medium m;
 	int r, n = 0;
 
+	if (ir->fleet)
+		return fleetdb_media(ir->fleet, fn, userdata);
 	r = prepare(ir, MEDIA_SELECT_COLS " FROM media ORDER BY last_seen DESC, id", &st);
 	if (r < 0)
 		return r;
@@ -152,6 +164,8 @@ int inv_report_retired_at(struct inv_report *ir, int64_t id, int64_t *ret)
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r;
 
+	if (ir->fleet)
+		return fleetdb_retired_at(ir->fleet, id, ret);
 	r = prepare(ir, "SELECT max(time) FROM events WHERE medium = ?1 AND type = 'retire'", &st);
 	if (r < 0)
 		return r;
@@ -211,9 +225,12 @@ int inv_report_stocktake(struct inv_report *ir, const struct registry *reg, int6
 			 void *userdata)
 {
 	size_t n = registry_count(reg);
-	struct inv_report_seen *seen = calloc(n ? n : 1, sizeof(*seen));
+	struct inv_report_seen *seen;
 	int r, count = 0;
 
+	if (ir->fleet)
+		return fleetdb_stocktake(ir->fleet, reg, cutoff, fn, userdata);
+	seen = calloc(n ? n : 1, sizeof(*seen));
 	if (!seen)
 		return -ENOMEM;
 	r = collect_seen(ir, reg, seen);
@@ -237,6 +254,8 @@ int inv_report_history(struct inv_report *ir, const char *medium,
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r, n = 0;
 
+	if (ir->fleet)
+		return fleetdb_history(ir->fleet, medium, fn, userdata);
 	r = prepare(ir,
 		    "SELECT time, type, host, line FROM events WHERE medium IN"
 		    " (SELECT id FROM media WHERE medium_id = ?1 OR luks_uuid = lower(?1))"
