@@ -7,7 +7,8 @@
  *                                               period: the list to chase
  *   mediagatectl history MEDIUM [OPTIONS]       every recorded event of one medium
  * OPTIONS: --format table|csv|json, --bom (CSV for spreadsheet programs),
- *          --inventory F, --db postgresql://... (the central ledger, fleet-wide), --registry F, --policy F, --now UNIXTIME (tests).
+ *          --inventory F, --registry F, --policy F, --now UNIXTIME (tests),
+ *          --db postgresql://... (the central ledger, fleet-wide, instead of --inventory).
  * Headers and status words follow the locale; JSON keys and values do not.
  */
 #include <errno.h>
@@ -39,9 +40,11 @@ static void report_usage(FILE *f)
 {
 	fputs(_("usage: mediagatectl inventory [--format table|csv|json] [--bom] [--inventory F]\n"
 		"                              [--registry F] [--policy F]\n"
-		"                              [--db postgresql://...]\n"
 		"       mediagatectl stocktake [--unseen 90d] [same options]\n"
 		"       mediagatectl history MEDIUM [same options]\n"),
+	      f);
+	fputs(_("  --db postgresql://USER@HOST/DB  the central ledger (fleet-wide) instead of "
+		"--inventory\n"),
 	      f);
 }
 
@@ -81,7 +84,8 @@ static int parse(int argc, char **argv, bool want_medium, struct report_opts *o)
 			break;
 		case 'd': /* the central ledger: a postgresql:// URL (fleetdb.h) */
 			if (!fleetdb_is_url(optarg)) {
-				fprintf(stderr, _("mediagatectl: --db wants a postgresql:// URL\n"));
+				fprintf(stderr,
+					_("mediagatectl: --db wants a postgresql:// URL\n"));
 				return 2;
 			}
 			o->inventory = optarg;

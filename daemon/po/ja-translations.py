@@ -152,6 +152,9 @@ T = {
 'history MEDIUM [--format ...]  every recorded event of one medium': 'history MEDIUM [--format ...]  媒体の記録をすべて表示します',
 'usage: mediagatectl VERB [ARGS]\\n\\nverbs:\\n': '使い方: mediagatectl VERB [ARGS]\\n\\nサブコマンド:\\n',
 "mediagatectl: unknown verb '%s'\\n": "mediagatectl: 不明なサブコマンド '%s'\\n",
+# central ledger (issue 8, cmd-report.c --db)
+'  --db postgresql://USER@HOST/DB  the central ledger (fleet-wide) instead of --inventory\\n': '  --db postgresql://USER@HOST/DB  --inventory の代わりに中央台帳 (全社) を使う\\n',
+'mediagatectl: --db wants a postgresql:// URL\\n': 'mediagatectl: --db には postgresql:// の URL を指定してください\\n',
 }
 
 def main(pot, out):

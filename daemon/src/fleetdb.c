@@ -211,8 +211,8 @@ static int collect_seen(struct fleetdb *db, const struct registry *reg,
 		if (!e)
 			continue;
 		get_str(res, i, 4, serial, sizeof(serial));
-		if (e->vid != (uint16_t)get_i64(res, i, 2) || e->pid != (uint16_t)get_i64(res, i, 3) ||
-		    strcmp(serial, e->serial))
+		if (e->vid != (uint16_t)get_i64(res, i, 2) ||
+		    e->pid != (uint16_t)get_i64(res, i, 3) || strcmp(serial, e->serial))
 			continue; /* not the enrolled stick */
 		s = &seen[e - base];
 		if (last <= s->last_seen)
@@ -259,12 +259,13 @@ int fleetdb_history(struct fleetdb *db, const char *medium,
 	int r, n;
 
 	snprintf(key, sizeof(key), "%s", medium);
-	r = query(db,
-		  "SELECT e.time, e.type, h.name, e.line FROM events e JOIN hosts h ON h.id = e.host"
-		  " WHERE e.medium IN"
-		  " (SELECT id FROM media WHERE medium_id = $1 OR luks_uuid = lower($1))"
-		  " ORDER BY e.time, e.id",
-		  1, (const char *const[]){key}, &res);
+	r = query(
+		db,
+		"SELECT e.time, e.type, h.name, e.line FROM events e JOIN hosts h ON h.id = e.host"
+		" WHERE e.medium IN"
+		" (SELECT id FROM media WHERE medium_id = $1 OR luks_uuid = lower($1))"
+		" ORDER BY e.time, e.id",
+		1, (const char *const[]){key}, &res);
 	if (r < 0)
 		return r;
 	n = PQntuples(res);

@@ -55,8 +55,9 @@ static void make_device(unsigned int k, struct ident_device *d, struct media_inf
 }
 
 /* Format event @i into @line and fill the matching inventory sighting. */
-static int make_event(uint64_t i, unsigned int nmedia, char *line, size_t sz, struct ident_device *d,
-		      struct media_info *m, char *medium, char *user, struct inv_sighting *s)
+static int make_event(uint64_t i, unsigned int nmedia, char *line, size_t sz,
+		      struct ident_device *d, struct media_info *m, char *medium, char *user,
+		      struct inv_sighting *s)
 {
 	unsigned int k = i % nmedia, step = (i / nmedia) % 3;
 	bool ro = k % 2 != 0;
@@ -103,9 +104,12 @@ static int make_event(uint64_t i, unsigned int nmedia, char *line, size_t sz, st
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},    {"seq", required_argument, NULL, 's'},
-		{"time", required_argument, NULL, 't'}, {"media", required_argument, NULL, 'm'},
-		{"host", required_argument, NULL, 'H'}, {"inventory", required_argument, NULL, 'i'},
+		{"json", no_argument, NULL, 'j'},
+		{"seq", required_argument, NULL, 's'},
+		{"time", required_argument, NULL, 't'},
+		{"media", required_argument, NULL, 'm'},
+		{"host", required_argument, NULL, 'H'},
+		{"inventory", required_argument, NULL, 'i'},
 		{0},
 	};
 	uint64_t seq = 1, count;
