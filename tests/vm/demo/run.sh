@@ -56,6 +56,12 @@ make -s -C kmod KDIR="/usr/src/linux-headers-$kver" >"$demo/kmod.log" 2>&1 ||
 ko=kmod/build/$kver/mediagate.ko
 [[ -f $ko ]] || die "$ko missing after the build"
 
+# The harness runs from a copy: bash reads a script while running it, so an
+# edit of tests/vm during a demo would otherwise break the running one.
+rm -rf "$demo/vm"
+mkdir -p "$demo/vm"
+cp -r $vm/lib $vm/guest "$demo/vm/"
+
 # --- the administrator's side: org key, enrolment, files for the desktop ---
 admin=$demo/admin tree=$demo/tree images=$demo/images
 rm -rf "$admin" "$tree"
@@ -63,6 +69,10 @@ mkdir -p "$admin" "$tree/etc/mediagate" "$tree/root"
 chmod 0755 "$tree" "$tree/etc" "$tree/etc/mediagate"
 chmod 0700 "$tree/root"
 install -m 0644 policy/mediagate.conf "$tree/etc/mediagate/mediagate.conf"
+# the dm udev rules run /sbin/dmsetup (udevcomplete): without it cryptsetup
+# open waits for its udev cookie forever (the harness puts dmsetup in /bin)
+mkdir -p "$tree/sbin"
+ln -s ../bin/dmsetup "$tree/sbin/dmsetup"
 ctl=$build/mediagatectl
 # weak argon2id cost so that opening the stick takes a second under TCG, not minutes
 export MEDIAGATE_TEST_WEAK_PBKDF=1
@@ -73,7 +83,7 @@ say "   real enrolments use the full cost)"
 	{ cat "$admin/log"; die "org-key init failed"; }
 printf 'demo-passphrase-0001' >"$tree/root/company.key"
 chmod 0600 "$tree/root/company.key"
-"$vm/lib/mkimages.sh" "$images" || die "stick images (tests/vm/lib/mkimages.sh) failed"
+"$demo/vm/lib/mkimages.sh" "$images" || die "stick images (tests/vm/lib/mkimages.sh) failed"
 # enroll_img IMAGE MEDIUM SERIAL OWNER ASSET
 enroll_img() {
 	rm -f "$1"
@@ -95,7 +105,7 @@ chmod 0644 "$tree/etc/mediagate/registry"
 # --- the desktop: initramfs with the module, daemon, CLI, /etc/mediagate ---
 say "building the VM's initramfs (module, mediagated, mediagatectl, /etc/mediagate)"
 MEDIAGATED=$build/mediagated MG_VM_EXTRA_BINS=$ctl MG_VM_SCENARIO_DIRS=$vm/demo/guest \
-	MG_VM_EXTRA_TREE=$tree $vm/lib/mkinitramfs.sh "$kver" "$MG_VM_CACHE/$kver/root" \
+	MG_VM_EXTRA_TREE=$tree "$demo/vm/lib/mkinitramfs.sh" "$kver" "$MG_VM_CACHE/$kver/root" \
 	"$demo/initrd.gz" "$ko" || die "initramfs build failed"
 say "prepared in $(($(date +%s) - t0)) s; booting $kver under ${ACCEL:-tcg} (TCG takes a minute or two)"
 echo
@@ -129,7 +139,7 @@ transcript() {
 	[[ $result == ok && ${#failures[@]} -eq 0 ]]
 }
 vmline=
-$vm/lib/vm-run.sh -l "$label" -k "$MG_VM_CACHE/$kver/vmlinuz" -i "$demo/initrd.gz" \
+"$demo/vm/lib/vm-run.sh" -l "$label" -k "$MG_VM_CACHE/$kver/vmlinuz" -i "$demo/initrd.gz" \
 	-w "$demo/run" -s 90-demo -t "${DEMO_TIMEOUT:-1200}" 2>&1 | transcript
 ok=$?
 now=$(date +%s)

@@ -8,7 +8,7 @@
 # enrolled media, the organisation's public key) and /root/company.key (the
 # passphrase of the enrolled stick MG-0001). The host plugs, over QMP:
 #   company  the enrolled LUKS2 stick, serial MGDEMO0001
-#   vfat     an unknown plain stick (the harness's vfat image)
+#   data     an unknown plain stick (the harness's ext4 image, label MGDATA)
 #   luks     a LUKS2 stick that is not in the registry (the harness's luks image)
 #   kbd      a USB keyboard
 CONF=/etc/mediagate/mediagate.conf
@@ -84,11 +84,44 @@ refused() {
 	out=$("$@" 2>&1)
 	rc=$?
 	if [[ $rc -ne 0 ]]; then
+		ok "refused-${t%% *}"
 		say "   $t: refused, as it should be:"
 		grep -v '^ *$' <<<"$out" | tail -n 3 | show "     | "
 	else
 		nok "refused-$t" "'$*' SUCCEEDED on a read-only stick: $out"
 	fi
+}
+
+# blocked_tasks: kernel stacks of every task in D state (for a hang report)
+blocked_tasks() {
+	local p
+	for p in /proc/[0-9]*; do
+		grep -q '^State:.*D' "$p/status" 2>/dev/null || continue
+		echo "task $(cat "$p/comm") pid ${p#/proc/} wchan $(cat "$p/wchan" 2>/dev/null):"
+		cat "$p/stack" 2>/dev/null | head -n 12
+	done
+}
+# open_luks DEV NAME: cryptsetup open with the stick's key file; on a hang
+# (90 s) the blocked tasks go to the transcript
+open_luks() {
+	local pid
+	cryptsetup open --debug --key-file /root/company.key "$1" "$2" >"$RUN/open.out" 2>&1 &
+	pid=$!
+	if ! wait_until 90 eval "! kill -0 $pid 2>/dev/null"; then
+		say "   !!! cryptsetup open has not returned after 90 s; blocked tasks:"
+		blocked_tasks | show "     | "
+		say "   cryptsetup: $(grep State /proc/$pid/status) wchan $(cat /proc/$pid/wchan)"
+		cat /proc/$pid/stack | show "     stack| "
+		tail -n 25 "$RUN/open.out" | show "     debug| "
+		dmsetup ls 2>&1 | show "     dmsetup| "
+		ls -la /run/cryptsetup /run/udev 2>&1 | show "     ls| "
+		ps | grep -v ' \[' | show "     ps| "
+		dmesg | tail -n 15 | show "     dmesg| "
+		echo w >/proc/sysrq-trigger 2>/dev/null
+		kill -9 $pid 2>/dev/null
+		return 1
+	fi
+	wait $pid
 }
 
 scenario() {
@@ -130,8 +163,10 @@ company_stick() {
 		return
 	fi
 	say "   kernel: /sys/block/$DISK/ro = 0: read-write"
-	if ! timeout 120 cryptsetup open --key-file /root/company.key "/dev/$DISK" company 2>"$RUN/out"; then
-		nok company-open "cryptsetup open: $(cat "$RUN/out")"
+	ok company-rw
+	SUMMARY+=("company stick MG-0001: read-write (rule $(rule_of MGDEMO0001)), opened, written")
+	if ! open_luks "/dev/$DISK" company; then
+		nok company-open "cryptsetup open: $(tail -c 300 "$RUN/open.out")"
 		return
 	fi
 	udevadm settle --timeout=10
@@ -145,7 +180,7 @@ company_stick() {
 	mount /dev/mapper/company "$mnt" 2>"$RUN/out" || { nok company-mount "$(cat "$RUN/out")"; return; }
 	mode=$(awk -v m="$mnt" '$2 == m { split($4, o, ","); print o[1] }' /proc/mounts)
 	say "   mount /dev/mapper/company $mnt: mounted $mode"
-	[[ $mode == rw ]] || nok company-mount-rw "the company stick mounted $mode"
+	[[ $mode == rw ]] && ok company-mount-rw || nok company-mount-rw "the company stick mounted $mode"
 	if echo "quarterly report, written $(date -u '+%F %T') UTC" >"$mnt/report.txt" && sync; then
 		say "   wrote $mnt/report.txt: $(cat "$mnt/report.txt")"
 	else
@@ -159,18 +194,20 @@ company_stick() {
 }
 
 unknown_stick() {
-	local mnt=/media/taro/MGVFAT mode sg sha
+	local mnt=/media/taro/MGDATA mode sg sha
 	say ""
-	say "== 2. An unknown plain stick (vfat, label MGVFAT), serial USB7731"
-	plug plain vfat USB7731 || return
+	say "== 2. An unknown plain stick (ext4, label MGDATA), serial USB7731"
+	plug plain data USB7731 || return
 	verdicts USB7731
-	[[ $(cat "/sys/block/$DISK/ro") == 1 ]] || nok plain-ro "/sys/block/$DISK/ro is not 1"
+	[[ $(cat "/sys/block/$DISK/ro") == 1 ]] && ok plain-ro || nok plain-ro "/sys/block/$DISK/ro is not 1"
+	SUMMARY+=("unknown plain stick:  $(last_verdict USB7731) (rule $(rule_of USB7731)), mounted ro, writes refused")
 	mkdir -p "$mnt"
 	if mount "/dev/$DISK" "$mnt" >"$RUN/out" 2>&1; then
 		mode=$(awk -v m="$mnt" '$2 == m { split($4, o, ","); print o[1] }' /proc/mounts)
 		say "   mount /dev/$DISK $mnt: mounted $mode$([[ -s $RUN/out ]] && echo " ($(tr '\n' ' ' <"$RUN/out"))")"
-		[[ $mode == ro ]] || nok plain-mount-ro "the unknown stick mounted $mode"
+		[[ $mode == ro ]] && ok plain-mount-ro || nok plain-mount-ro "the unknown stick mounted $mode"
 		say "   reading works: ls $mnt: $(ls "$mnt" | tr '\n' ' ')"
+		say "                  cat $mnt/README: $(cat "$mnt/README" 2>&1)"
 		refused "touch $mnt/new.txt" touch "$mnt/new.txt"
 		mount_line USB7731 mount
 		umount "$mnt"
@@ -188,10 +225,10 @@ unknown_stick() {
 	refused "dd of=/dev/$DISK" dd if=/dev/zero of="/dev/$DISK" bs=4096 count=1 oflag=direct conv=fsync
 	udevadm settle --timeout=10
 	sha=$(req sha plain)
-	if [[ ${sha#ok } == "$VFAT_SHA" ]]; then
-		say "   host: the stick's image file is byte-identical to before the plug (sha256 ${VFAT_SHA:0:16}...)"
+	if [[ ${sha#ok } == "$DATA_SHA" ]]; then
+		say "   host: the stick's image file is byte-identical to before the plug (sha256 ${DATA_SHA:0:16}...)"
 	else
-		nok plain-unchanged "host image sha256 ${sha#ok }, before $VFAT_SHA"
+		nok plain-unchanged "host image sha256 ${sha#ok }, before $DATA_SHA"
 	fi
 }
 
@@ -200,7 +237,8 @@ foreign_luks_stick() {
 	say "== 3. A LUKS2 stick that is not registered (somebody's own encrypted stick), serial LUKS0815"
 	plug foreign luks LUKS0815 || return
 	verdicts LUKS0815
-	[[ $(cat "/sys/block/$DISK/ro") == 1 ]] || nok foreign-ro "/sys/block/$DISK/ro is not 1"
+	[[ $(cat "/sys/block/$DISK/ro") == 1 ]] && ok foreign-ro || nok foreign-ro "/sys/block/$DISK/ro is not 1"
+	SUMMARY+=("unregistered LUKS2:   $(last_verdict LUKS0815) (rule $(rule_of LUKS0815))")
 	refused "dd of=/dev/$DISK" dd if=/dev/zero of="/dev/$DISK" bs=4096 seek=4096 count=1 oflag=direct conv=fsync
 	udevadm settle --timeout=10
 }
@@ -223,9 +261,12 @@ keyboard() {
 		return
 	fi
 	say "   kernel: USB $d bound to $(intf_driver "$d:1.0"), input device $(input_of "$d" | tr '\n' ' ')(it works)"
+	ok kbd-input
+	SUMMARY+=("USB keyboard:         works (not held; the policy would say $(mediagatectl explain "$d" 2>/dev/null | sed -n 's/^verdict: //p'), rule $(mediagatectl explain "$d" 2>/dev/null | sed -n 's|^rule: .*/||p'))")
 	say "   not held by mediagate.ko: no storage interface, nothing to decide, no audit line ($(grep -c 'QEMU USB Keyboard' "$AUDIT") lines)"
 	say "   mediagatectl explain $d (what the policy would say):"
-	mediagatectl explain "$d" 2>&1 | show "     | "
+	mediagatectl explain "$d" 2>&1 | grep -E '^ *(id|product|interface [0-9]+):|^(verdict|rule|why):' |
+		show "     | "
 }
 
 reports() {
@@ -235,7 +276,7 @@ reports() {
 	say ""
 	say "== syslog (busybox syslogd -> $SYSLOG): every line from mediagated"
 	grep 'mediagated' "$SYSLOG" | sed 's/^\([A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]*\) /\1 /' | show "   "
-	[[ -n $(grep -c 'event=verdict' "$SYSLOG") && $(grep -c 'event=verdict' "$SYSLOG") -gt 0 ]] ||
+	[[ $(grep -c 'mediagated.*event=verdict' "$SYSLOG") -gt 0 ]] && ok syslog ||
 		nok syslog "no verdict line reached syslog"
 	say ""
 	say "== mediagatectl inventory (the desktop's ledger, /var/lib/mediagate/inventory.db)"
@@ -243,16 +284,37 @@ reports() {
 	say ""
 	say "== mediagatectl stocktake (registered media not seen for 90 days: the list to chase)"
 	mediagatectl stocktake 2>&1 | show "   "
-	say ""
-	say "== mediagatectl history MG-0001"
-	mediagatectl history MG-0001 2>&1 | show "   "
+}
+
+# last_verdict SERIAL, rule_of SERIAL: of the daemon's last verdict line for it
+last_verdict() { kv "$(grep "^event=verdict .*serial=\"$1\"" "$AUDIT" | tail -n 1)" verdict; }
+rule_of() {
+	local r
+	r=$(kv "$(grep "^event=verdict .*serial=\"$1\"" "$AUDIT" | tail -n 1)" rule)
+	echo "${r##*/}"
+}
+
+# unplug everything and wait until the guest has seen it go
+unplug_all() {
+	local s
+	req unplug-all >/dev/null || { nok unplug "the host could not unplug the devices"; return; }
+	for s in MGDEMO0001 USB7731 LUKS0815; do
+		wait_until 20 eval "! usb_by_serial $s >/dev/null"
+	done
 }
 
 body() {
+	SUMMARY=()
 	start_daemon || return
 	company_stick
 	unknown_stick
 	foreign_luks_stick
 	keyboard
 	reports
+	unplug_all
+	say ""
+	say "== In short"
+	local l
+	for l in "${SUMMARY[@]}"; do say "   $l"; done
+	[[ -s $RUN/failed ]] && say "   !!! some steps FAILED: $(tr '\n' ' ' <"$RUN/failed")"
 }
