@@ -5,12 +5,13 @@
 #   man-*-complete    mediagatectl(8) has every verb of the verb table,
 #                     mediagate.conf(5) every policy and registry keyword,
 #                     mediagate(4) every name of the uapi header
-#   completion-verbs  the bash completion offers exactly those verbs
+#   completion-*      the bash completion offers exactly those verbs, and works
 #   install-*         make install DESTDIR=...: file list and modes; a second
 #                     install keeps a modified policy; the policy passes check
 #   initramfs-order   init-top/mediagate runs before init-top/udev
 #   deb-*             make deb: package contents, maintainer scripts, lintian
-#                     (--fail-on warning), and DKMS builds the packaged tree
+#                     (-I --pedantic, fails on any tag not overridden in
+#                     dkms/debian/*.lintian-overrides), and DKMS builds the packaged tree
 #
 # Usage: tests/packaging/run.sh BUILD_DIR (the directory `make check` built
 # into; SANITIZE=1 is assumed for build/san). One PASS:/FAIL: line per case.
@@ -89,6 +90,20 @@ comp_verbs=$(bash -c 'source daemon/cli/bash-completion/mediagatectl 2>/dev/null
 	tr -d '"' | sed 's/local verbs=//' | tr -s ' \t\n' '\n' | sed '/^$/d' | sort)
 if [[ $comp_verbs == "$(sort <<<"$verbs")" ]]; then pass completion-verbs
 else fail completion-verbs "$(diff <(sort <<<"$verbs") <(echo "$comp_verbs") | grep '^[<>]' | tr '\n' ' ')"; fi
+
+# the completion itself, under bash-completion
+if [[ -r /usr/share/bash-completion/bash_completion ]]; then
+	got=$(bash -c 'source /usr/share/bash-completion/bash_completion
+		source daemon/cli/bash-completion/mediagatectl
+		comp() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"
+			COMP_POINT=${#COMP_LINE}; COMPREPLY=(); _mediagatectl; echo "${COMPREPLY[*]}"; }
+		comp mediagatectl st; comp mediagatectl inventory --format ""
+		comp mediagatectl org-key ""' 2>&1)
+	if [[ $got == $'stocktake status\ntable csv json\ninit show' ]]; then pass completion-works
+	else fail completion-works "$(tr '\n' '|' <<<"$got")"; fi
+else
+	fail completion-works "bash-completion not installed"
+fi
 
 # ---- make install ----
 expected_install() {
@@ -170,8 +185,8 @@ dkmsdeb=build/deb/mediagate-dkms_${version}_all.deb
 changes=build/deb/mediagate_${version}_$(dpkg --print-architecture).changes
 
 # mediagate: what make install puts outside /usr/src, man pages compressed
-want=$(expected_install | grep -v ' usr/src/' | sed 's/\(man\/man[0-9]\/.*\)$/\1.gz/' |
-	sed 's/^[0-9]* //' | sort)
+want=$( { expected_install | grep -v ' usr/src/' | sed 's/\(man\/man[0-9]\/.*\)$/\1.gz/' |
+	sed 's/^[0-9]* //'; echo usr/share/lintian/overrides/mediagate; } | sort)
 have=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print substr($6, 3)}' | grep -v '^usr/share/doc/' | sort)
 d=$(diff <(echo "$want") <(echo "$have"))
 if [[ -z $d ]]; then pass deb-mediagate-contents; else fail deb-mediagate-contents "$(grep '^[<>]' <<<"$d" | tr '\n' ' ')"; fi
@@ -196,7 +211,7 @@ check deb-initramfs-trigger grep -qx 'activate-noawait update-initramfs' "$ctl/t
 check deb-dkms-postinst grep -q 'common.postinst' "$dctl/postinst"
 
 start=$SECONDS
-lintian --fail-on error,warning --tag-display-limit 0 "$changes" >"$tmp/lintian.log" 2>&1
+lintian -I --pedantic --fail-on error,warning,info,pedantic --tag-display-limit 0 "$changes" >"$tmp/lintian.log" 2>&1
 rc=$?
 sed 's/^/  lintian: /' "$tmp/lintian.log" | grep -v 'running with root privileges'
 if [[ $rc -eq 0 ]]; then pass "deb-lintian ($((SECONDS - start)) s)"; else fail deb-lintian "exit $rc"; fi
