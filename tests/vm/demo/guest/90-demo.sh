@@ -200,7 +200,7 @@ unknown_stick() {
 	plug plain data USB7731 || return
 	verdicts USB7731
 	[[ $(cat "/sys/block/$DISK/ro") == 1 ]] && ok plain-ro || nok plain-ro "/sys/block/$DISK/ro is not 1"
-	SUMMARY+=("unknown plain stick:  $(last_verdict USB7731) (rule $(rule_of USB7731)), mounted ro, writes refused")
+	SUMMARY+=("unknown plain stick:   $(last_verdict USB7731) (rule $(rule_of USB7731)), mounted ro, writes refused")
 	mkdir -p "$mnt"
 	if mount "/dev/$DISK" "$mnt" >"$RUN/out" 2>&1; then
 		mode=$(awk -v m="$mnt" '$2 == m { split($4, o, ","); print o[1] }' /proc/mounts)
@@ -238,7 +238,7 @@ foreign_luks_stick() {
 	plug foreign luks LUKS0815 || return
 	verdicts LUKS0815
 	[[ $(cat "/sys/block/$DISK/ro") == 1 ]] && ok foreign-ro || nok foreign-ro "/sys/block/$DISK/ro is not 1"
-	SUMMARY+=("unregistered LUKS2:   $(last_verdict LUKS0815) (rule $(rule_of LUKS0815))")
+	SUMMARY+=("unregistered LUKS2:    $(last_verdict LUKS0815) (rule $(rule_of LUKS0815))")
 	refused "dd of=/dev/$DISK" dd if=/dev/zero of="/dev/$DISK" bs=4096 seek=4096 count=1 oflag=direct conv=fsync
 	udevadm settle --timeout=10
 }
@@ -262,7 +262,7 @@ keyboard() {
 	fi
 	say "   kernel: USB $d bound to $(intf_driver "$d:1.0"), input device $(input_of "$d" | tr '\n' ' ')(it works)"
 	ok kbd-input
-	SUMMARY+=("USB keyboard:         works (not held; the policy would say $(mediagatectl explain "$d" 2>/dev/null | sed -n 's/^verdict: //p'), rule $(mediagatectl explain "$d" 2>/dev/null | sed -n 's|^rule: .*/||p'))")
+	SUMMARY+=("USB keyboard:          works (not held; the policy would say $(mediagatectl explain "$d" 2>/dev/null | sed -n 's/^verdict: //p'), rule $(mediagatectl explain "$d" 2>/dev/null | sed -n 's|^rule: .*/||p'))")
 	say "   not held by mediagate.ko: no storage interface, nothing to decide, no audit line ($(grep -c 'QEMU USB Keyboard' "$AUDIT") lines)"
 	say "   mediagatectl explain $d (what the policy would say):"
 	mediagatectl explain "$d" 2>&1 | grep -E '^ *(id|product|interface [0-9]+):|^(verdict|rule|why):' |
@@ -284,6 +284,7 @@ reports() {
 	say ""
 	say "== mediagatectl stocktake (registered media not seen for 90 days: the list to chase)"
 	mediagatectl stocktake 2>&1 | show "   "
+	say "   (MG-0002 was enrolled on the admin side but has never been seen on this desktop)"
 }
 
 # last_verdict SERIAL, rule_of SERIAL: of the daemon's last verdict line for it
