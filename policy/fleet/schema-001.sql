@@ -25,12 +25,12 @@ CREATE TABLE mg_schema (
 );
 INSERT INTO mg_schema (version) VALUES (1);
 
--- One row per desktop (the syslog host name of its messages).
+-- One row per desktop (the syslog host name of its messages). Written once:
+-- a row updated for every event would serialise ingestion on it.
 CREATE TABLE hosts (
 	id serial PRIMARY KEY,
 	name text NOT NULL UNIQUE,
-	first_seen bigint NOT NULL,
-	last_seen bigint NOT NULL
+	first_seen bigint NOT NULL
 );
 
 -- One row per medium ever seen anywhere, keyed by its USB identity; the same
@@ -111,11 +111,12 @@ BEGIN
 	IF t IS NULL OR s IS NULL OR ev IS NULL OR d->>'line' IS NULL THEN
 		RAISE EXCEPTION 'not a mediagate event: seq, time, event and line are required';
 	END IF;
-	INSERT INTO hosts AS o (name, first_seen, last_seen) VALUES (p_host, t, t)
-	ON CONFLICT (name) DO UPDATE
-		SET first_seen = least(o.first_seen, excluded.first_seen),
-		    last_seen = greatest(o.last_seen, excluded.last_seen)
-	RETURNING id INTO h;
+	SELECT id INTO h FROM hosts WHERE name = p_host;
+	IF h IS NULL THEN
+		INSERT INTO hosts (name, first_seen) VALUES (p_host, t)
+		ON CONFLICT (name) DO NOTHING;
+		SELECT id INTO h FROM hosts WHERE name = p_host;
+	END IF;
 	PERFORM 1 FROM events WHERE host = h AND seq = s;
 	IF FOUND THEN
 		RETURN false;
