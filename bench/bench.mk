@@ -30,3 +30,4 @@ bench: bench-build
 	$(BENCH_O)/bench-core -d $(BENCH_O) $(BENCH_ARGS)
 
 -include bench/stocktake.mk
+-include bench/fleet.mk
