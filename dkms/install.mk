@@ -82,5 +82,8 @@ deb:
 	tar -cf - --exclude=kmod/build --exclude=kmod/.cache --exclude=kmod/tests \
 		--exclude=dkms/debian $(DEB_SOURCES) | tar -xf - -C $(DEB_STAGE)
 	cp -r dkms/debian $(DEB_STAGE)/debian
-	cd $(DEB_STAGE) && dpkg-buildpackage -us -uc -b
+	@# a clean environment: our command line (SANITIZE=1, O=, MAKEFLAGS) is
+	@# exported to recipes and must not reach the package build
+	cd $(DEB_STAGE) && env -i PATH="$$PATH" HOME="$$HOME" LC_ALL=C.UTF-8 \
+		DEB_BUILD_OPTIONS="$$DEB_BUILD_OPTIONS" dpkg-buildpackage -us -uc -b
 	@ls -l build/deb/*.deb

@@ -173,6 +173,17 @@ fi
 check initramfs-hook-syntax sh -n policy/initramfs-tools/hooks/mediagate
 
 # ---- make deb ----
+# Build-Depends names the -dev package of every pkg-config module the
+# Makefile links (a module added there must be added to dkms/debian/control)
+missing=()
+for m in $(sed -n 's/^PKGS := //p' Makefile); do
+	pc=$(pkg-config --path "$m" 2>/dev/null)
+	pkg=$(dpkg -S "$(readlink -f "$pc")" 2>/dev/null | cut -d: -f1)
+	grep -Eq "^(Build-Depends:)? +${pkg:-?}(,| |$)" dkms/debian/control || missing+=("$m:${pkg:-?}")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then pass deb-build-depends
+else fail deb-build-depends "not in Build-Depends: ${missing[*]}"; fi
+
 start=$SECONDS
 if make -s deb >"$tmp/deb.log" 2>&1; then
 	pass "deb-build ($((SECONDS - start)) s)"
