@@ -69,10 +69,6 @@ mkdir -p "$admin" "$tree/etc/mediagate" "$tree/root"
 chmod 0755 "$tree" "$tree/etc" "$tree/etc/mediagate"
 chmod 0700 "$tree/root"
 install -m 0644 policy/mediagate.conf "$tree/etc/mediagate/mediagate.conf"
-# the dm udev rules run /sbin/dmsetup (udevcomplete): without it cryptsetup
-# open waits for its udev cookie forever (the harness puts dmsetup in /bin)
-mkdir -p "$tree/sbin"
-ln -s ../bin/dmsetup "$tree/sbin/dmsetup"
 ctl=$build/mediagatectl
 # weak argon2id cost so that opening the stick takes a second under TCG, not minutes
 export MEDIAGATE_TEST_WEAK_PBKDF=1

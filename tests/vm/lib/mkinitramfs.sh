@@ -54,6 +54,9 @@ copy_bin /bin/bash
 copy_bin /sbin/cryptsetup
 copy_bin /sbin/blkid
 copy_bin /sbin/dmsetup
+# the dm udev rules run /sbin/dmsetup (udevcomplete): without it cryptsetup open
+# waits for its udev cookie forever
+ln -sf ../bin/dmsetup "$st/sbin/dmsetup"
 copy_bin /sbin/blockdev
 copy_bin /sbin/blkdiscard
 copy_bin /sbin/mke2fs
