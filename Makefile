@@ -90,7 +90,7 @@ check: deps
 
 # make demo: deps, a release build, then one VM walk-through (tests/vm/demo/run.sh).
 demo: deps
-	$(MAKE) userspace
+	$(MAKE) --no-print-directory userspace
 	@tests/vm/demo/run.sh $(O)
 
 # Userspace suites only (no VM), for quick iteration.
