@@ -4,7 +4,8 @@
 #   man-render-*      groff -ww and man -l render each page without a warning
 #   man-*-complete    mediagatectl(8) has every verb of the verb table,
 #                     mediagate.conf(5) every policy and registry keyword,
-#                     mediagate(4) every name of the uapi header
+#                     mediagate(4) every name of the uapi header; the
+#                     pages have every long option of the programs' --help
 #   completion-*      the bash completion offers exactly those verbs, and works
 #   install-*         make install DESTDIR=...: file list and modes; a second
 #                     install keeps a modified policy; the policy passes check
@@ -85,6 +86,28 @@ done
 if [[ ${#missing[@]} -eq 0 ]]; then pass man-abi-complete
 else fail man-abi-complete "undocumented: ${missing[*]}"; fi
 
+# every long option of every verb's --help (daemon verbs: their table usage,
+# they have no --help) and of mediagated --help
+opts_missing() { # PAGE OPTION...
+	local text o
+	text=$(render "$1")
+	shift
+	for o in "$@"; do grep -qw -- "$o" <<<"$text" || echo "$o"; done
+}
+ctl_opts=$( { for v in $(grep -o '{ "[a-z-]*", cmd_[a-z_]*' daemon/cli/mediagatectl.c |
+		grep -v cmd_daemon_request | cut -d'"' -f2); do
+		"$build/mediagatectl" "$v" --help 2>&1
+	done
+	sed -n '/^static const struct verb verbs/,/^};/p' daemon/cli/mediagatectl.c
+	echo --control; } | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
+missing=$(opts_missing man/mediagatectl.8 $ctl_opts)
+if [[ $(wc -w <<<"$ctl_opts") -gt 20 && -z $missing ]]; then pass man-ctl-options-complete
+else fail man-ctl-options-complete "undocumented: $(echo $missing)"; fi
+d_opts=$("$build/mediagated" --help 2>&1 | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
+missing=$(opts_missing man/mediagated.8 $d_opts)
+if [[ $(wc -w <<<"$d_opts") -gt 5 && -z $missing ]]; then pass man-daemon-options-complete
+else fail man-daemon-options-complete "undocumented: $(echo $missing)"; fi
+
 comp_verbs=$(bash -c 'source daemon/cli/bash-completion/mediagatectl 2>/dev/null
 	sed -n "/local verbs=\"/,/\"/p" daemon/cli/bash-completion/mediagatectl' |
 	tr -d '"' | sed 's/local verbs=//' | tr -s ' \t\n' '\n' | sed '/^$/d' | sort)
@@ -119,10 +142,6 @@ expected_install() {
 	644 usr/share/bash-completion/completions/mediagatectl
 	755 usr/share/initramfs-tools/hooks/mediagate
 	755 usr/share/initramfs-tools/scripts/init-top/mediagate
-	644 usr/share/man/man4/mediagate.4
-	644 usr/share/man/man5/mediagate.conf.5
-	644 usr/share/man/man8/mediagatectl.8
-	644 usr/share/man/man8/mediagated.8
 	644 usr/src/mediagate-$version/dkms.conf
 	644 usr/src/mediagate-$version/include/uapi/linux/mediagate.h
 	644 usr/src/mediagate-$version/kmod/Kbuild
@@ -130,6 +149,7 @@ expected_install() {
 	755 usr/src/mediagate-$version/kmod/conftest.sh
 	EOT
 	for f in kmod/*.c kmod/*.h kmod/conftest/*.c; do echo "644 usr/src/mediagate-$version/$f"; done
+	for m in man/*.[1-8]; do echo "644 usr/share/man/man${m##*.}/${m#man/}"; done
 	for po in daemon/po/*.po; do
 		echo "644 usr/share/locale/$(basename "$po" .po)/LC_MESSAGES/mediagate.mo"
 	done
