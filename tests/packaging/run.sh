@@ -240,6 +240,7 @@ check deb-postrm-purge-only \
 		[ \$(grep -c /var/lib/mediagate '$ctl/postrm') -eq 1 ]"
 check deb-initramfs-trigger grep -qx 'activate-noawait update-initramfs' "$ctl/triggers"
 check deb-dkms-postinst grep -q 'common.postinst' "$dctl/postinst"
+check deb-dkms-every-kernel grep -q 'dkms install -m mediagate' "$dctl/postinst"
 
 start=$SECONDS
 lintian -I --pedantic --fail-on error,warning,info,pedantic --tag-display-limit 0 "$changes" >"$tmp/lintian.log" 2>&1
