@@ -5,7 +5,8 @@
 #   man-*-complete    mediagatectl(8) has every verb of the verb table,
 #                     mediagate.conf(5) every policy and registry keyword,
 #                     mediagate(4) every name of the uapi header; the
-#                     pages have every long option of the programs' --help
+#                     pages have every long option of the programs' --help;
+#                     the policy examples of mediagate.conf(5) pass check
 #   completion-*      the bash completion offers exactly those verbs, and works
 #   install-*         make install DESTDIR=...: file list and modes; a second
 #                     install keeps a modified policy; the policy passes check
@@ -107,6 +108,18 @@ d_opts=$("$build/mediagated" --help 2>&1 | grep -o -- '--[a-z][a-z0-9-]*' | sort
 missing=$(opts_missing man/mediagated.8 $d_opts)
 if [[ $(wc -w <<<"$d_opts") -gt 5 && -z $missing ]]; then pass man-daemon-options-complete
 else fail man-daemon-options-complete "undocumented: $(echo $missing)"; fi
+
+# the policy examples of mediagate.conf(5) (its first two .nf blocks) pass check
+sed -n '/^\.SH EXAMPLES/,/^\.SH FILES/p' man/mediagate.conf.5 |
+	awk '/^\.nf/ { n++; on = 1; next } /^\.fi/ { on = 0; next } on && n <= 2' |
+	sed 's/\\-/-/g; s/\\e/\\/g' >"$tmp/examples.conf"
+chmod 0644 "$tmp/examples.conf"
+if [[ $(grep -c '^[a-z]' "$tmp/examples.conf") -gt 8 ]] &&
+	"$build/mediagatectl" check "$tmp/examples.conf" >"$tmp/examples.log" 2>&1; then
+	pass man-conf-examples-check
+else
+	fail man-conf-examples-check "$(head -n 3 "$tmp/examples.log" | tr '\n' ' ')"
+fi
 
 comp_verbs=$(bash -c 'source daemon/cli/bash-completion/mediagatectl 2>/dev/null
 	sed -n "/local verbs=\"/,/\"/p" daemon/cli/bash-completion/mediagatectl' |
