@@ -3,7 +3,7 @@
 #   make            build daemon, CLI and module
 #   make check      install missing deps, build with ASan+UBSan, run every test
 #   make demo       install missing deps, build, boot a VM, plug sticks, show verdicts
-#   make lint fuzz bench install clean deps
+#   make lint fuzz bench install deb clean deps
 #
 # Parts of the tree add their own targets through the *.mk fragments included
 # at the end (tests/fuzz/fuzz.mk, bench/bench.mk, tests/vm/vm.mk, daemon/po/po.mk,
