@@ -98,7 +98,7 @@ check-userspace:
 	$(MAKE) SANITIZE=1 userspace unit-tests
 	@MG_SKIP_SUITES=vm tests/lib/run-check.sh build/san
 
-FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^kmod/')
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v -e '^kmod/' -e '^include/uapi/')
 lint:
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \

@@ -13,45 +13,47 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{ "check", cmd_check, N_("check [-v] [FILE]            check a policy file") },
-	{ "explain", cmd_explain,
-	  N_("explain SYSFS-PATH [--policy FILE] [--media none|plain[:LABEL]|luks2:UUID...]\n"
-	     "                                 the verdict for a device and the rule that decided it") },
-	{ "enroll", cmd_enroll,
-	  N_("enroll DEVICE --owner WHO --asset TAG [--fs exfat|vfat|ext4|none] [--yes] ...\n"
-	     "                                 erase a stick and make it a registered company medium") },
-	{ "register", cmd_register,
-	  N_("register DEVICE --owner WHO --asset TAG ...\n"
-	     "                                 register an existing LUKS2 stick") },
-	{ "unregister", cmd_unregister,
-	  N_("unregister MEDIUM             remove a medium from the registry") },
-	{ "retire", cmd_retire,
-	  N_("retire DEVICE [--yes]         crypto-erase a medium and mark it retired") },
-	{ "verify", cmd_verify,
-	  N_("verify DEVICE [--org-pub F]   is it a registered medium (registry + signed token)?") },
-	{ "org-key", cmd_org_key,
-	  N_("org-key init|show             create or show the organisation key pair") },
-	{ "inventory", cmd_inventory,
-	  N_("inventory [--format table|csv|json] [--bom]\n"
-	     "                                 every medium of the ledger") },
-	{ "stocktake", cmd_stocktake,
-	  N_("stocktake [--unseen 90d] [--format ...]\n"
-	     "                                 registered media not seen within the period") },
-	{ "history", cmd_history,
-	  N_("history MEDIUM [--format ...]  every recorded event of one medium") },
-	{ "status", cmd_daemon_request,
-	  N_("status                        the running daemon: policy, devices, decision times") },
-	{ "list", cmd_daemon_request,
-	  N_("list                          devices the daemon decided and their verdicts") },
-	{ "allow", cmd_daemon_request,
-	  N_("allow DEV [--for DURATION]    allow a present device (until unplugged, or for a\n"
-	     "                                 time that survives a re-plug of the same stick)") },
-	{ "block", cmd_daemon_request,
-	  N_("block DEV                     block a present device until it is unplugged") },
-	{ "reload", cmd_daemon_request,
-	  N_("reload                        reload the policy (kept if the new one has errors)") },
-	{ "events", cmd_daemon_request,
-	  N_("events [--since UNIX-TIME]    recent audit events from the daemon's ledger") },
+	{"check", cmd_check, N_("check [-v] [FILE]            check a policy file")},
+	{"explain", cmd_explain,
+	 N_("explain SYSFS-PATH [--policy FILE] [--media none|plain[:LABEL]|luks2:UUID...]\n"
+	    "                                 the verdict for a device and the rule that decided "
+	    "it")},
+	{"enroll", cmd_enroll,
+	 N_("enroll DEVICE --owner WHO --asset TAG [--fs exfat|vfat|ext4|none] [--yes] ...\n"
+	    "                                 erase a stick and make it a registered company "
+	    "medium")},
+	{"register", cmd_register,
+	 N_("register DEVICE --owner WHO --asset TAG ...\n"
+	    "                                 register an existing LUKS2 stick")},
+	{"unregister", cmd_unregister,
+	 N_("unregister MEDIUM             remove a medium from the registry")},
+	{"retire", cmd_retire,
+	 N_("retire DEVICE [--yes]         crypto-erase a medium and mark it retired")},
+	{"verify", cmd_verify,
+	 N_("verify DEVICE [--org-pub F]   is it a registered medium (registry + signed token)?")},
+	{"org-key", cmd_org_key,
+	 N_("org-key init|show             create or show the organisation key pair")},
+	{"inventory", cmd_inventory,
+	 N_("inventory [--format table|csv|json] [--bom]\n"
+	    "                                 every medium of the ledger")},
+	{"stocktake", cmd_stocktake,
+	 N_("stocktake [--unseen 90d] [--format ...]\n"
+	    "                                 registered media not seen within the period")},
+	{"history", cmd_history,
+	 N_("history MEDIUM [--format ...]  every recorded event of one medium")},
+	{"status", cmd_daemon_request,
+	 N_("status                        the running daemon: policy, devices, decision times")},
+	{"list", cmd_daemon_request,
+	 N_("list                          devices the daemon decided and their verdicts")},
+	{"allow", cmd_daemon_request,
+	 N_("allow DEV [--for DURATION]    allow a present device (until unplugged, or for a\n"
+	    "                                 time that survives a re-plug of the same stick)")},
+	{"block", cmd_daemon_request,
+	 N_("block DEV                     block a present device until it is unplugged")},
+	{"reload", cmd_daemon_request,
+	 N_("reload                        reload the policy (kept if the new one has errors)")},
+	{"events", cmd_daemon_request,
+	 N_("events [--since UNIX-TIME]    recent audit events from the daemon's ledger")},
 };
 
 static void usage(FILE *f)

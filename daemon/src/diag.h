@@ -10,8 +10,8 @@
 
 struct diag {
 	char *file;
-	unsigned int line;	/* 1-based; 0 = no position (whole file) */
-	unsigned int col;	/* 1-based; 0 = no column */
+	unsigned int line; /* 1-based; 0 = no position (whole file) */
+	unsigned int col; /* 1-based; 0 = no column */
 	char *msg;
 };
 

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IDENT_STR_MAX 256	/* bytes kept of a device string, incl. NUL */
-#define IDENT_NAME_MAX 64	/* sysfs name "2-1.4" / port path */
+#define IDENT_STR_MAX 256 /* bytes kept of a device string, incl. NUL */
+#define IDENT_NAME_MAX 64 /* sysfs name "2-1.4" / port path */
 #define IDENT_MAX_INTF 32
 
 enum ident_connect {
@@ -31,20 +31,20 @@ struct ident_intf {
 };
 
 struct ident_device {
-	char name[IDENT_NAME_MAX];	/* sysfs name, "2-1.4" */
-	char port[IDENT_NAME_MAX];	/* port path as used by the policy, "2-1.4" */
+	char name[IDENT_NAME_MAX]; /* sysfs name, "2-1.4" */
+	char port[IDENT_NAME_MAX]; /* port path as used by the policy, "2-1.4" */
 	uint16_t vid, pid, bcd;
-	uint8_t cls, subcls, proto;	/* bDeviceClass triple */
+	uint8_t cls, subcls, proto; /* bDeviceClass triple */
 	unsigned int n_intf;
 	struct ident_intf intf[IDENT_MAX_INTF];
 	enum ident_connect connect;
-	unsigned int speed_mbps;	/* 0 = unknown */
+	unsigned int speed_mbps; /* 0 = unknown */
 	char manufacturer[IDENT_STR_MAX];
 	char product[IDENT_STR_MAX];
 	char serial[IDENT_STR_MAX];
-	bool strings_truncated;		/* a string was longer than IDENT_STR_MAX-1 */
+	bool strings_truncated; /* a string was longer than IDENT_STR_MAX-1 */
 	bool have_hash;
-	uint8_t desc_hash[32];		/* SHA-256 over the raw descriptors */
+	uint8_t desc_hash[32]; /* SHA-256 over the raw descriptors */
 };
 
 /* USB interface class codes the policy names. */

@@ -9,11 +9,11 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define TAKE_PTR(p)                             \
-	({                                      \
-		__typeof__(p) _tp_ = (p);       \
-		(p) = NULL;                     \
-		_tp_;                           \
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _tp_ = (p);                                                          \
+		(p) = NULL;                                                                        \
+		_tp_;                                                                              \
 	})
 
 static inline void freep(void *p)
@@ -39,11 +39,11 @@ static inline void fclosep(FILE **f)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Define a cleanup helper for a foreign pointer type with its destructor. */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)       \
-	static inline void func##p(type *p)          \
-	{                                            \
-		if (*p)                              \
-			func(*p);                    \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
+	static inline void func##p(type *p)                                                        \
+	{                                                                                          \
+		if (*p)                                                                            \
+			func(*p);                                                                  \
 	}
 
 #endif

@@ -10,10 +10,10 @@
 #include <stdbool.h>
 
 enum media_kind {
-	MEDIA_UNKNOWN = 0,	/* not probed yet: rules that need media cannot be answered */
-	MEDIA_NONE,		/* readable, nothing recognised (blank, unknown fs) */
-	MEDIA_PLAIN,		/* a plain (unencrypted) filesystem */
-	MEDIA_LUKS,		/* a LUKS container */
+	MEDIA_UNKNOWN = 0, /* not probed yet: rules that need media cannot be answered */
+	MEDIA_NONE, /* readable, nothing recognised (blank, unknown fs) */
+	MEDIA_PLAIN, /* a plain (unencrypted) filesystem */
+	MEDIA_LUKS, /* a LUKS container */
 };
 
 struct media_info {
@@ -23,11 +23,11 @@ struct media_info {
 	char label[256];
 	char fs_uuid[64];
 	/* MEDIA_LUKS */
-	int luks_version;	/* 1 or 2 */
+	int luks_version; /* 1 or 2 */
 	char luks_uuid[40];
-	char cipher[64];	/* "aes-xts-plain64" */
+	char cipher[64]; /* "aes-xts-plain64" */
 	unsigned int key_bits;
-	bool token_present;	/* a mediagate organisation token is in the header */
+	bool token_present; /* a mediagate organisation token is in the header */
 	/* Organisation token check (token_check_media(), token.h): done only
 	 * where the desktop has the organisation public key; when done, a medium
 	 * is registered only with a valid token for this header and stick. */

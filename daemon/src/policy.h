@@ -22,31 +22,31 @@
 #include "media.h"
 
 enum policy_verdict {
-	POLICY_ALLOW = 1,	/* same values as MEDIAGATE_VERDICT_* */
+	POLICY_ALLOW = 1, /* same values as MEDIAGATE_VERDICT_* */
 	POLICY_READONLY = 2,
 	POLICY_BLOCK = 3,
 };
 
-struct policy;		/* opaque */
+struct policy; /* opaque */
 
 /* Encryption requirements from `set encryption ...` (defaults if absent). */
 struct policy_encryption {
-	int luks_version;		/* 2 */
-	char cipher[64];		/* "aes-xts-plain64"; "" = any */
-	unsigned int min_key_bits;	/* 0 = any */
+	int luks_version; /* 2 */
+	char cipher[64]; /* "aes-xts-plain64"; "" = any */
+	unsigned int min_key_bits; /* 0 = any */
 };
 
 struct policy_decision {
 	enum policy_verdict verdict;
-	bool is_default;		/* no rule matched */
-	const char *file;		/* deciding rule's file (owned by the policy) */
-	unsigned int line;		/* deciding rule's line; 0 if default */
-	bool log;			/* rule says log (default true) */
+	bool is_default; /* no rule matched */
+	const char *file; /* deciding rule's file (owned by the policy) */
+	unsigned int line; /* deciding rule's line; 0 if default */
+	bool log; /* rule says log (default true) */
 	/* The first rule that could match needs media facts that are not known
 	 * yet (media kind MEDIA_UNKNOWN): verdict is POLICY_READONLY so the
 	 * medium can be probed through the write-blocker; decide again after. */
 	bool needs_media;
-	char why[256];			/* human summary: "matched storage media registered" */
+	char why[256]; /* human summary: "matched storage media registered" */
 	/* why is already safe to print or log as is: the rule's canonical text,
 	 * whose strings are escaped (printable ASCII and safe UTF-8 only);
 	 * escaping it again would double every backslash. */
@@ -61,8 +61,8 @@ struct policy_decision {
 int policy_load(const char *path, bool check_owner, struct policy **ret_policy,
 		struct diag_list *diags);
 /* Same for a buffer; @name is used as the file name in diagnostics. */
-int policy_parse_buffer(const char *name, const char *buf, size_t len,
-			struct policy **ret_policy, struct diag_list *diags);
+int policy_parse_buffer(const char *name, const char *buf, size_t len, struct policy **ret_policy,
+			struct diag_list *diags);
 void policy_free(struct policy *p);
 
 /* Write the canonical form (stable, re-parses to the same policy). */
