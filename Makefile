@@ -115,3 +115,4 @@ clean:
 	$(MAKE) -C kmod clean
 
 -include tests/fuzz/fuzz.mk bench/bench.mk tests/vm/vm.mk daemon/po/po.mk dkms/install.mk
+-include tests/stress/stress.mk
