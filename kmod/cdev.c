@@ -241,6 +241,11 @@ static long mg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mg_ioc_get_descriptors(uarg);
 	case MEDIAGATE_IOC_RELEASE_ALL:
 		return mg_verdict_release_all();
+	case MEDIAGATE_IOC_LIST_PRESENT:
+		mutex_lock(&mg_lock);
+		n = mg_entry_list_present();
+		mutex_unlock(&mg_lock);
+		return n;
 	default:
 		return -ENOTTY;
 	}

@@ -231,6 +231,29 @@ int mg_entry_replay(void)
 }
 
 /*
+ * MEDIAGATE_IOC_LIST_PRESENT: a PRESENT record for every entry that has a
+ * verdict in force; interfaces of a device that has its own entry are
+ * flagged, their verdict was given on the device's handle.
+ */
+int mg_entry_list_present(void)
+{
+	struct mg_entry *e;
+	u32 flags;
+	int n = 0;
+
+	list_for_each_entry(e, &mg_entries, node) {
+		if (e->verdict == MEDIAGATE_VERDICT_NONE)
+			continue;
+		flags = 0;
+		if (e->intf && mg_entry_find_dev(&e->udev->dev))
+			flags = MEDIAGATE_EVF_UNDER_DEVICE;
+		mg_entry_report(e, MEDIAGATE_EV_PRESENT, flags, NULL);
+		n++;
+	}
+	return n;
+}
+
+/*
  * MEDIAGATE_IOC_GET_DESCRIPTORS: device descriptor + raw configuration
  * descriptors, laid out as the sysfs "descriptors" file.
  */

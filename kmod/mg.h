@@ -79,6 +79,7 @@ void mg_entry_pin(struct mg_entry *e, bool pin);
 void mg_entry_report(const struct mg_entry *e, u16 type, u32 extra_flags, const char *driver);
 unsigned int mg_entry_count(unsigned int *ret_pending);
 int mg_entry_replay(void);
+int mg_entry_list_present(void);
 int mg_entry_descriptors(u64 handle, u8 *buf, u32 *ret_len);
 void mg_entry_free_all(void);
 int mg_entry_collect_ro(struct usb_interface **ret_intf, int max);

@@ -30,7 +30,8 @@
 #define MEDIAGATE_EV_TAMPER		4	/* watchdog undid an unapproved bind/authorize */
 #define MEDIAGATE_EV_REMOVED		5	/* a tracked device/interface went away */
 #define MEDIAGATE_EV_OVERFLOW		6	/* records were dropped; call REPLAY */
-#define MEDIAGATE_EV_MAX		6
+#define MEDIAGATE_EV_PRESENT		7	/* answer to LIST_PRESENT: decided, still here */
+#define MEDIAGATE_EV_MAX		7
 
 /* Hold levels (&struct mediagate_event.level). */
 #define MEDIAGATE_LEVEL_DEVICE		1	/* whole usb_device, not yet configured */
@@ -48,6 +49,7 @@
 #define MEDIAGATE_EVF_PRESENT_AT_LOAD	0x2U	/* found by the sweep at module load */
 #define MEDIAGATE_EVF_STRICT		0x4U	/* held only because mode=strict */
 #define MEDIAGATE_EVF_TRUNCATED		0x8U	/* a string field was truncated */
+#define MEDIAGATE_EVF_UNDER_DEVICE	0x10U	/* PRESENT: verdict is the device's */
 
 /* &struct mediagate_event.removable */
 #define MEDIAGATE_REMOVABLE_UNKNOWN	0
@@ -87,7 +89,8 @@ struct mediagate_intf_desc {
  * @id_product: idProduct
  * @bcd_device: bcdDevice
  * @level: MEDIAGATE_LEVEL_*
- * @verdict: the verdict in force (MEDIAGATE_VERDICT_NONE while held)
+ * @verdict: the verdict in force (MEDIAGATE_VERDICT_NONE while held); for
+ *	PRESENT the device-level verdict, not the per-interface ones
  * @dev_class: bDeviceClass
  * @dev_subclass: bDeviceSubClass
  * @dev_protocol: bDeviceProtocol
@@ -256,6 +259,19 @@ struct mediagate_descriptors {
 /* Copy a tracked device's raw descriptors. */
 #define MEDIAGATE_IOC_GET_DESCRIPTORS	\
 	_IOWR(MEDIAGATE_IOC_MAGIC, 0x03, struct mediagate_descriptors)
+/*
+ * Queue a PRESENT record for every tracked device or interface that has a
+ * verdict in force (pending holds are REPLAY's); returns their count. A
+ * restarted daemon uses it to learn what was decided before it started, so
+ * a later reload or media probe can re-evaluate those devices. @verdict of
+ * each record is the verdict in force; an interface entry that only
+ * inherits from its device-level entry (the verdict was given on the
+ * device's handle) carries MEDIAGATE_EVF_UNDER_DEVICE. The records go
+ * through the bounded queue like any other: when it fills, the usual
+ * OVERFLOW record ends the list and the count still says how many were
+ * meant; call it again after draining.
+ */
+#define MEDIAGATE_IOC_LIST_PRESENT	_IO(MEDIAGATE_IOC_MAGIC, 0x05)
 /*
  * Administrator's release before unloading: every read-only interface is
  * deauthorized and unbound (fail-closed, it does not become writable), every
