@@ -17,8 +17,13 @@ struct line {
 };
 
 static const char *const event_names[] = {
-	[AUDIT_VERDICT] = "verdict", [AUDIT_MOUNT] = "mount",	[AUDIT_UNMOUNT] = "unmount",
-	[AUDIT_RELOAD] = "reload",   [AUDIT_TAMPER] = "tamper", [AUDIT_SUPPRESSED] = "suppressed",
+	[AUDIT_VERDICT] = "verdict",
+	[AUDIT_MOUNT] = "mount",
+	[AUDIT_UNMOUNT] = "unmount",
+	[AUDIT_RELOAD] = "reload",
+	[AUDIT_TAMPER] = "tamper",
+	[AUDIT_SUPPRESSED] = "suppressed",
+	[AUDIT_RETIRED_SEEN] = "retired-seen",
 };
 
 const char *audit_event_name(enum audit_event e)
@@ -210,6 +215,23 @@ int audit_format_suppressed(char *buf, size_t sz, uint64_t count)
 
 	line_init(&l, buf, sz);
 	put(&l, "event=suppressed count=%" PRIu64, count);
+	return line_finish(&l);
+}
+
+int audit_format_retired_seen(char *buf, size_t sz, const struct audit_retired_seen *s)
+{
+	struct line l;
+
+	line_init(&l, buf, sz);
+	put(&l, "event=retired-seen");
+	put_device(&l, s->dev);
+	put(&l, " handle=%" PRIu64, s->handle);
+	put_str(&l, "medium", s->medium_id);
+	/* a date from the parsed registry (YYYY-MM-DD), bare like the numbers */
+	put(&l, " retired=%s", s->retired && s->retired[0] ? s->retired : "-");
+	put_str(&l, "owner", s->owner);
+	put_str(&l, "asset", s->asset);
+	put(&l, " verdict=%s", s->verdict ? s->verdict : "none");
 	return line_finish(&l);
 }
 

@@ -17,6 +17,8 @@
  *   event=reload result=ok|failed policy="..." rules=N errors=N
  *   event=tamper dev=... handle=... id=... serial=... driver="..." verdict=deny
  *   event=suppressed count=N
+ *   event=retired-seen dev=... id=... serial=... handle=N medium="..." retired=YYYY-MM-DD
+ *         owner="..." asset="..." verdict=readonly
  *
  * Event names and key orders are stable: add keys at the end, never rename.
  */
@@ -40,6 +42,7 @@ enum audit_event {
 	AUDIT_RELOAD,
 	AUDIT_TAMPER,
 	AUDIT_SUPPRESSED,
+	AUDIT_RETIRED_SEEN,
 };
 
 const char *audit_event_name(enum audit_event e);
@@ -87,6 +90,18 @@ int audit_format_reload(char *buf, size_t sz, bool ok, const char *policy_path, 
 			unsigned int errors);
 int audit_format_tamper(char *buf, size_t sz, const struct audit_tamper *t);
 int audit_format_suppressed(char *buf, size_t sz, uint64_t count);
+
+/* A stick whose USB identity belongs to a retired medium (issue 5): the
+ * registry entry it was and the verdict it got all the same. */
+struct audit_retired_seen {
+	uint64_t handle;
+	const struct ident_device *dev;
+	const char *medium_id;
+	const char *retired; /* YYYY-MM-DD */
+	const char *owner, *asset;
+	const char *verdict;
+};
+int audit_format_retired_seen(char *buf, size_t sz, const struct audit_retired_seen *s);
 
 /*
  * The same event for a central ledger (policy/fleet/): @line (a line from

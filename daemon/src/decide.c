@@ -111,6 +111,13 @@ int decide_hold(const struct policy *p, const struct registry *reg,
 			snprintf(v.medium_id, sizeof(v.medium_id), "%s", e->medium_id);
 	}
 	policy_decide(p, dev, v.have_media ? &v.media : NULL, &v.dec);
+	if (reg && dev && !v.dec.needs_media && !v.media.registered) {
+		e = registry_find_retired_usb(reg, dev->vid, dev->pid, dev->serial);
+		if (e) {
+			snprintf(v.retired_medium, sizeof(v.retired_medium), "%s", e->medium_id);
+			snprintf(v.retired_on, sizeof(v.retired_on), "%s", e->retired);
+		}
+	}
 	r = decide_map(ev, dev, v.dec.verdict, &v);
 	if (r < 0)
 		return r;

@@ -44,6 +44,10 @@ struct decide_verdict {
 	char registry_why[256]; /* registration check's explanation, or "" */
 	char interfaces[256]; /* "0:readonly 1:deny" for the audit line */
 	bool manual; /* set by an administrator, not the policy */
+	/* issue 5: the stick's USB identity is that of a retired medium and it
+	 * is not registered now; set on a final decision (no media pending) */
+	char retired_medium[64]; /* that medium's id, or "" */
+	char retired_on[32]; /* its retirement date */
 };
 
 /*

@@ -120,6 +120,46 @@ static bool is_storage(const struct mediagate_event *ev, const struct ident_devi
 }
 
 /* Audit line + inventory row for a verdict now in force. */
+/* issue 5: a retired medium's stick is back (decide_hold found its USB
+ * identity among the retired entries): one audit line and a ledger event
+ * that ties the inventory row to the retired medium. */
+static void record_retired_seen(struct loop *l, const struct ident_device *d,
+				const struct decide_verdict *v)
+{
+	const struct registry_entry *e = registry_find_medium(l->reg, v->retired_medium);
+	char line[AUDIT_LINE_MAX];
+	struct audit_retired_seen a = {
+		.handle = v->handle,
+		.dev = d,
+		.medium_id = v->retired_medium,
+		.retired = v->retired_on,
+		.owner = e ? e->owner : NULL,
+		.asset = e ? e->asset : NULL,
+		.verdict = decide_verdict_name(v->verdict),
+	};
+	char tag[300];
+	int r;
+
+	log_warn("%s: USB identity of retired medium %s (retired %s)",
+		 loop_dev_tag(tag, sizeof(tag), d), v->retired_medium, v->retired_on);
+	audit_format_retired_seen(line, sizeof(line), &a);
+	emit_audit(l, line);
+	if (l->inv) {
+		struct inv_sighting s = {
+			.time = time(NULL),
+			.type = "retired-seen",
+			.dev = d,
+			.medium_id = v->retired_medium,
+			.host = l->host,
+			.line = line,
+		};
+
+		r = inv_record(l->inv, &s);
+		if (r < 0)
+			log_warn_errno(r, "inventory: cannot record retired-seen");
+	}
+}
+
 static void record_verdict(struct loop *l, const struct mediagate_event *ev,
 			   const struct ident_device *d, const struct decide_verdict *v,
 			   const char *stage, const char *reason)
@@ -160,6 +200,8 @@ static void record_verdict(struct loop *l, const struct mediagate_event *ev,
 		if (r < 0)
 			log_warn_errno(r, "inventory: cannot record verdict");
 	}
+	if (v->retired_medium[0] && strcmp(stage, "reload") && strcmp(stage, "manual"))
+		record_retired_seen(l, d, v);
 }
 
 static int send_verdict(struct loop *l, const struct ident_device *d,

@@ -42,6 +42,10 @@ struct registry {
 	uint64_t *by_id;
 	size_t mask; /* table size - 1 (a power of two) */
 	uint64_t seed;
+	/* USB identity (vid:pid serial) -> the latest entry with it, built
+	 * after parsing only when some entry is retired (build_usb_index) */
+	uint64_t *by_usb;
+	size_t usb_mask;
 };
 
 /* ---- lexer ---------------------------------------------------------- */
@@ -744,6 +748,79 @@ static size_t max_entries(const char *buf, size_t len)
 	return n;
 }
 
+/* ---- USB identity index (retired media, issue 5) -------------------- */
+
+static uint64_t hash_usb(uint64_t seed, uint16_t vid, uint16_t pid, const char *serial)
+{
+	return hash_str(seed ^ ((uint64_t)vid << 16 | pid) * 0x9e3779b97f4a7c15ull, serial);
+}
+
+static size_t usb_slot(const struct registry *r, uint16_t vid, uint16_t pid, const char *serial,
+		       uint64_t h)
+{
+	size_t i = h & r->usb_mask;
+
+	while (SLOT_INDEX(r->by_usb[i])) {
+		if ((r->by_usb[i] ^ h) >> 32 == 0) {
+			const struct registry_entry *e = &r->v[SLOT_INDEX(r->by_usb[i]) - 1];
+
+			if (e->vid == vid && e->pid == pid && !strcmp(e->serial, serial))
+				return i;
+		}
+		i = (i + 1) & r->usb_mask;
+	}
+	return i;
+}
+
+/*
+ * Index the USB identities of retired media, so a retired stick that shows
+ * up again (its LUKS header is gone) is found without a scan. One pass in
+ * file order: a retired entry takes its identity's slot; a later entry in
+ * service with the same identity (the stick enrolled again) replaces it, so
+ * the lookup sees the newest state. Nothing is built when nothing is retired.
+ */
+static int build_usb_index(struct registry *r)
+{
+	size_t n_retired = 0, size = 16;
+
+	for (size_t i = 0; i < r->n; i++)
+		n_retired += r->v[i].retired[0] != '\0';
+	if (!n_retired)
+		return 0;
+	while (size < n_retired * 2)
+		size <<= 1;
+	r->by_usb = calloc(size, sizeof(uint64_t));
+	if (!r->by_usb)
+		return -ENOMEM;
+	r->usb_mask = size - 1;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct registry_entry *e = &r->v[i];
+		uint64_t h = hash_usb(r->seed, e->vid, e->pid, e->serial);
+		size_t s = usb_slot(r, e->vid, e->pid, e->serial, h);
+
+		if (e->retired[0] || SLOT_INDEX(r->by_usb[s]))
+			r->by_usb[s] = SLOT_MAKE(i + 1, h);
+	}
+	return 0;
+}
+
+const struct registry_entry *registry_find_retired_usb(const struct registry *r, uint16_t vid,
+						       uint16_t pid, const char *serial)
+{
+	const struct registry_entry *e;
+	uint64_t h;
+	size_t s;
+
+	if (!r || !r->by_usb || !serial || !serial[0])
+		return NULL;
+	h = hash_usb(r->seed, vid, pid, serial);
+	s = usb_slot(r, vid, pid, serial, h);
+	if (!SLOT_INDEX(r->by_usb[s]))
+		return NULL;
+	e = &r->v[SLOT_INDEX(r->by_usb[s]) - 1];
+	return e->retired[0] ? e : NULL;
+}
+
 void registry_free(struct registry *r)
 {
 	if (!r)
@@ -752,6 +829,7 @@ void registry_free(struct registry *r)
 		munmap(r->v, r->v_bytes);
 	free(r->by_uuid);
 	free(r->by_id);
+	free(r->by_usb);
 	free(r);
 }
 
@@ -826,6 +904,8 @@ int registry_parse_buffer(const char *name, const char *buf, size_t len, struct 
 	if (ps.lx.n_errors)
 		r = -EINVAL;
 	free(t);
+	if (r == 0)
+		r = build_usb_index(reg);
 	if (r < 0)
 		return r;
 	*ret_reg = TAKE_PTR(reg);

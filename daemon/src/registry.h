@@ -43,6 +43,13 @@ void registry_free(struct registry *r);
 size_t registry_count(const struct registry *r);
 const struct registry_entry *registry_find_uuid(const struct registry *r, const char *luks_uuid);
 const struct registry_entry *registry_find_medium(const struct registry *r, const char *medium_id);
+/*
+ * The retired medium last enrolled with USB identity @vid:@pid @serial, or
+ * NULL (never enrolled, enrolled again since, or an empty serial). A hash
+ * lookup: a retired stick has no LUKS header left to find it by.
+ */
+const struct registry_entry *registry_find_retired_usb(const struct registry *r, uint16_t vid,
+							uint16_t pid, const char *serial);
 /* Entry @i (0-based, file order), or NULL past the end: for listings. */
 const struct registry_entry *registry_entry_at(const struct registry *r, size_t i);
 /* Canonical line for an entry, for writers (enroll) and golden tests. */

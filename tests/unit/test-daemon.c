@@ -443,6 +443,115 @@ static void test_loop_verdict_paths(void **state)
 	inv_close(inv);
 }
 
+/*
+ * issue 5: a retired stick that shows up again (its LUKS header erased, so
+ * only its USB identity tells) is reported once per plug: an
+ * event=retired-seen line and a ledger event against the retired medium;
+ * the verdict stays the policy's (read-only for an unknown stick). A stick
+ * enrolled again after retirement, and a stick in service, are not.
+ */
+static void test_loop_retired_seen(void **state)
+{
+	static const uint8_t storage[] = {8};
+	char rpol[128], rreg[128], rdb[128], raudit[128], text[1024], img[160], *audit;
+	struct loop_config cfg = {.dev_path = sock_path, .check_owner = false, .control_path = ""};
+	struct mediagate_event ev;
+	struct loop *l = NULL;
+	struct inv *inv = NULL;
+	struct inv_medium row;
+	int64_t n;
+	FILE *af;
+	int lfd, kfd;
+
+	(void)state;
+	path_in(rpol, "retired.conf");
+	path_in(rreg, "retired.registry");
+	path_in(rdb, "retired.db");
+	path_in(raudit, "retired-audit.log");
+	cfg.policy_path = rpol;
+	cfg.db_path = rdb;
+	snprintf(text, sizeof(text), "set registry \"%s\"\n%s", rreg, base_rules);
+	write_file(rpol, text);
+	write_file(rreg,
+		   "medium USB-0042 luks2 " UUID
+		   " usb 0781:5583 serial \"4C530001\" owner \"Taro\" "
+		   "asset \"PC-0042\" enrolled 2026-11-21\n"
+		   "medium USB-0007 luks2 0b0c2f8e-8d1a-4c1b-9a53-0c6f3e0d4b07 usb 0781:5583 "
+		   "serial \"RET0007\" owner \"Hanako\" asset \"PC-0007\" enrolled 2026-01-05 "
+		   "retired 2026-11-22\n"
+		   "medium USB-0008 luks2 0b0c2f8e-8d1a-4c1b-9a53-0c6f3e0d4b08 usb 0781:5583 "
+		   "serial \"AGAIN08\" owner \"Jiro\" asset \"PC-0008\" enrolled 2026-01-05 "
+		   "retired 2026-02-01\n"
+		   "medium USB-0009 luks2 0b0c2f8e-8d1a-4c1b-9a53-0c6f3e0d4b09 usb 0781:5583 "
+		   "serial \"AGAIN08\" owner \"Jiro\" asset \"PC-0008\" enrolled 2026-02-02\n");
+	af = fopen(raudit, "w");
+	assert_non_null(af);
+	log_audit_stream(af);
+	lfd = listen_fake();
+	assert_int_equal(loop_new(&cfg, &l), 0);
+	kfd = accept(lfd, NULL, NULL);
+	assert_true(kfd >= 0);
+	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_REPLAY);
+	snprintf(img, sizeof(img), "%s/vfat.img", dir);
+
+	/* the retired stick, re-formatted plain: read-only, reported */
+	make_hold(&ev, 1, "2-1.4", "RET0007", storage, 1);
+	send_ev(kfd, &ev);
+	pump(l);
+	expect_verdict(kfd, 1, MEDIAGATE_VERDICT_READONLY);
+	assert_int_equal(loop_media_appeared(l, "2-1.4", img), 1);
+	settle(l);
+	assert_int_equal(recv_msg(kfd, 100).op, 0);
+	/* enrolled again after its retirement: not reported */
+	make_hold(&ev, 2, "2-1.5", "AGAIN08", storage, 1);
+	send_ev(kfd, &ev);
+	pump(l);
+	expect_verdict(kfd, 2, MEDIAGATE_VERDICT_READONLY);
+	assert_int_equal(loop_media_appeared(l, "2-1.5", img), 1);
+	settle(l);
+	/* the registered stick in service: not reported */
+	make_hold(&ev, 3, "2-1.6", "4C530001", storage, 1);
+	send_ev(kfd, &ev);
+	pump(l);
+	expect_verdict(kfd, 3, MEDIAGATE_VERDICT_READONLY);
+	snprintf(img, sizeof(img), "%s/luks2.img", dir);
+	assert_int_equal(loop_media_appeared(l, "2-1.6", img), 1);
+	settle(l);
+	expect_verdict(kfd, 3, MEDIAGATE_VERDICT_ALLOW);
+	/* a reload re-decides present sticks but reports nothing again */
+	assert_int_equal(loop_reload(l), 0);
+
+	loop_free(l);
+	log_audit_stream(NULL);
+	fclose(af);
+	close(kfd);
+	close(lfd);
+
+	audit = slurp(raudit);
+	if (getenv("MG_DEBUG"))
+		fputs(audit, stderr);
+	assert_int_equal(count_lines(audit, "event=retired-seen dev=\"2-1.4\" id=0781:5583 "
+					    "serial=\"RET0007\" handle=1 medium=\"USB-0007\" "
+					    "retired=2026-11-22 owner=\"Hanako\" asset=\"PC-0007\" "
+					    "verdict=readonly"),
+			 1);
+	assert_int_equal(count_lines(audit, "event=retired-seen"), 1);
+	assert_int_equal(count_lines(audit, "serial=\"RET0007\" handle=1 manufacturer=\"SanDisk\" "
+					    "product=\"Ultra Fit\" stage=media verdict=readonly"),
+			 1);
+
+	assert_int_equal(inv_open(rdb, INV_OPEN_READONLY, &inv), 0);
+	assert_int_equal(inv_get_medium(inv, 0x0781, 0x5583, "RET0007", &row), 0);
+	assert_string_equal(row.medium_id, "USB-0007");
+	assert_false(row.registered);
+	assert_string_equal(row.last_verdict, "readonly");
+	assert_int_equal(inv_count_events(inv, "retired-seen", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(inv_get_medium(inv, 0x0781, 0x5583, "AGAIN08", &row), 0);
+	assert_string_equal(row.medium_id, "");
+	inv_close(inv);
+}
+
 static char img_for_mount[160];
 
 static int fake_resolve(const char *source, char *ret, size_t sz, void *userdata)
@@ -858,11 +967,9 @@ static void test_parse_duration(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_loop_verdict_paths),
-		cmocka_unit_test(test_loop_mounts),
-		cmocka_unit_test(test_daemon_binary),
-		cmocka_unit_test(test_daemon_kernel_gone),
-		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_loop_verdict_paths), cmocka_unit_test(test_loop_mounts),
+		cmocka_unit_test(test_loop_retired_seen),  cmocka_unit_test(test_daemon_binary),
+		cmocka_unit_test(test_daemon_kernel_gone), cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_control_group),
 	};
 
