@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
+#include "fileutil.h"
 #include "macro.h"
 #include "orgkey.h"
 
@@ -106,22 +107,6 @@ int orgkey_public_pem(const struct orgkey *k, char **ret_pem)
 	return bio_to_string(b, ret_pem);
 }
 
-/* Write all of @len bytes of @buf to @fd. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int save_private(const struct orgkey *k, const char *path)
 {
 	_cleanup_(BIO_freep) BIO *b = BIO_new(BIO_s_mem());
@@ -136,7 +121,7 @@ static int save_private(const struct orgkey *k, const char *path)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, data, (size_t)n);
+	r = fileutil_write_all(fd, data, (size_t)n);
 	if (r >= 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0)
@@ -158,7 +143,7 @@ static int save_public(const struct orgkey *k, const char *path)
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, pem, strlen(pem));
+	r = fileutil_write_all(fd, pem, strlen(pem));
 	if (r >= 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
 		r = -errno;
 	if (r >= 0 && rename(tmp, path) < 0)
@@ -188,6 +173,7 @@ static int read_key_file(const char *path, bool private, BIO **ret_bio)
 	struct stat st;
 	size_t n = 0;
 	BIO *b;
+	int r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -198,17 +184,9 @@ static int read_key_file(const char *path, bool private, BIO **ret_bio)
 		return -EPERM;
 	if (!private && (st.st_mode & 022))
 		return -EPERM;
-	while (n < sizeof(buf)) {
-		ssize_t k = read(fd, buf + n, sizeof(buf) - n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
+	r = fileutil_read_all(fd, buf, sizeof(buf), &n);
+	if (r < 0)
+		return r;
 	if (n == sizeof(buf))
 		return -EFBIG;
 	/* a BIO with its own copy, so the stack buffer can be cleared */
@@ -223,34 +201,31 @@ static int read_key_file(const char *path, bool private, BIO **ret_bio)
 	return 0;
 }
 
-int orgkey_load_public(const char *path, struct orgkey **ret_key)
+/* A key file: the public key, or (@private) the key pair. */
+static int load(const char *path, bool private, struct orgkey **ret_key)
 {
 	_cleanup_(BIO_freep) BIO *b = NULL;
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *pkey = NULL;
 	int r;
 
-	r = read_key_file(path, false, &b);
+	r = read_key_file(path, private, &b);
 	if (r < 0)
 		return r;
-	pkey = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
+	pkey = private ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)
+		       : PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
 	if (!pkey)
 		return -EBADMSG;
-	return wrap(&pkey, false, ret_key);
+	return wrap(&pkey, private, ret_key);
+}
+
+int orgkey_load_public(const char *path, struct orgkey **ret_key)
+{
+	return load(path, false, ret_key);
 }
 
 int orgkey_load_private(const char *path, struct orgkey **ret_key)
 {
-	_cleanup_(BIO_freep) BIO *b = NULL;
-	_cleanup_(EVP_PKEY_freep) EVP_PKEY *pkey = NULL;
-	int r;
-
-	r = read_key_file(path, true, &b);
-	if (r < 0)
-		return r;
-	pkey = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-	if (!pkey)
-		return -EBADMSG;
-	return wrap(&pkey, true, ret_key);
+	return load(path, true, ret_key);
 }
 
 int orgkey_sign(const struct orgkey *k, const void *msg, size_t len,

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileutil.h"
 #include "macro.h"
 #include "registry_write.h"
 
@@ -24,6 +25,7 @@ static int read_current(const char *path, char **ret_buf, size_t *ret_len, struc
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	size_t n = 0;
+	int r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 && errno == ENOENT) {
@@ -41,36 +43,13 @@ static int read_current(const char *path, char **ret_buf, size_t *ret_len, struc
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf)
 		return -ENOMEM;
-	while (n < (size_t)st.st_size) {
-		ssize_t k = read(fd, buf + n, (size_t)st.st_size - n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
+	r = fileutil_read_all(fd, buf, (size_t)st.st_size, &n);
+	if (r < 0)
+		return r;
 	buf[n] = '\0';
 	*ret_buf = TAKE_PTR(buf);
 	*ret_len = n;
 	*ret_st = st;
-	return 0;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 
@@ -87,7 +66,7 @@ static int replace_file(const char *path, const char *buf, size_t len, const str
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, buf, len);
+	r = fileutil_write_all(fd, buf, len);
 	if (r >= 0 && fchmod(fd, old->st_mode ? (old->st_mode & 07755) : 0644) < 0)
 		r = -errno;
 	if (r >= 0 && old->st_mode && geteuid() == 0 && fchown(fd, old->st_uid, old->st_gid) < 0)
