@@ -48,6 +48,17 @@ if [[ -z ${MEDIAGATED:-} && -x $build/mediagated ]]; then
 fi
 
 fail=0
+# 22-media-lifecycle: a stick enrolled on the host (the admin's machine, as
+# `make demo`), the registry, keys and mediagatectl for the guest
+if [[ -x $build/mediagatectl ]]; then
+	if $vm/lib/prep-lifecycle.sh "$build" "$out/lifecycle" >"$out/prep-lifecycle.log" 2>&1; then
+		export MG_VM_EXTRA_BINS="${MG_VM_EXTRA_BINS:-} $build/mediagatectl"
+		export MG_VM_EXTRA_TREE=${MG_VM_EXTRA_TREE:-$out/lifecycle/tree}
+		export MG_VM_EXTRA_IMAGES=$(realpath "$out/lifecycle/images")
+	else
+		echo "[vm] prep-lifecycle.sh failed (scenario 22 will fail): $(tail -n 3 "$out/prep-lifecycle.log")"
+	fi
+fi
 labels=()
 for label in ${VM_KERNELS:-6.1 6.12}; do
 	# "6.1", "6.12" or a full release such as 6.12.117+deb12-amd64

@@ -129,9 +129,17 @@ ans=
 do_req() {
 	local verb=$1 id=${2:-} img
 	case $verb in
-	plug-storage) # plug-storage ID IMAGE SERIAL [removable]
+	plug-storage | replug-storage) # plug-storage ID IMAGE SERIAL [removable]; replug: IMAGE ignored
 		img=$disks/$id.img
-		cp "$imgdir/$3.img" "$img" || { ans="err no image $3"; return; }
+		local src=$imgdir/$3.img
+		# images made for one scenario (MG_VM_EXTRA_IMAGES, e.g. prep-lifecycle.sh)
+		[[ ! -f $src && -n ${MG_VM_EXTRA_IMAGES:-} ]] && src=$MG_VM_EXTRA_IMAGES/$3.img
+		# replug-storage: the same disk again, with what the guest wrote on it
+		[[ $verb == replug-storage ]] && src=
+		if [[ -n $src ]]; then
+			cp "$src" "$img" || { ans="err no image $3"; return; }
+		fi
+		[[ -f $img ]] || { ans="err no disk $id to re-plug"; return; }
 		qmp "{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"raw\",\"node-name\":\"drv-$id\",\"file\":{\"driver\":\"file\",\"filename\":\"$img\"}}}" ||
 			{ ans="err blockdev-add $QMP_REPLY"; return; }
 		local rm=
