@@ -91,6 +91,39 @@ static void test_parse_good(void **state)
 	registry_free(r);
 }
 
+/* Retired media are found by USB identity (their LUKS header is gone); a
+ * medium in service and a stick enrolled again after retirement are not. */
+static void test_find_retired_usb(void **state)
+{
+	static const char again[] =
+		"medium OLD-1 luks2 11111111-0000-4000-8000-000000000001 usb 0781:5583 serial "
+		"\"S1\" owner \"a\" asset \"b\" enrolled 2026-01-01 retired 2026-02-01\n"
+		"medium NEW-1 luks2 11111111-0000-4000-8000-000000000002 usb 0781:5583 serial "
+		"\"S1\" owner \"a\" asset \"b\" enrolled 2026-02-02\n"
+		"medium OLD-2 luks2 11111111-0000-4000-8000-000000000003 usb 0781:5583 serial "
+		"\"S2\" owner \"a\" asset \"b\" enrolled 2026-01-01 retired 2026-02-01\n";
+	struct diag_list d = {0};
+	struct registry *r = parse(good, &d);
+	const struct registry_entry *e;
+
+	(void)state;
+	e = registry_find_retired_usb(r, 0x0781, 0x5583, "A\x1b[31m\"\\");
+	assert_non_null(e);
+	assert_string_equal(e->medium_id, "USB-0043");
+	assert_null(registry_find_retired_usb(r, 0x0781, 0x5583, "4C530001")); /* in service */
+	assert_null(registry_find_retired_usb(r, 0x0781, 0x5584, "A\x1b[31m\"\\"));
+	assert_null(registry_find_retired_usb(r, 0x0781, 0x5583, ""));
+	assert_null(registry_find_retired_usb(NULL, 0x0781, 0x5583, "4C530001"));
+	registry_free(r);
+
+	r = parse(again, &d);
+	assert_null(registry_find_retired_usb(r, 0x0781, 0x5583, "S1"));
+	e = registry_find_retired_usb(r, 0x0781, 0x5583, "S2");
+	assert_non_null(e);
+	assert_string_equal(e->medium_id, "OLD-2");
+	registry_free(r);
+}
+
 /* Canonical print parses back to the same entry, hostile bytes included. */
 static void test_print_roundtrip(void **state)
 {
@@ -424,6 +457,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_find_retired_usb),
 		cmocka_unit_test(test_print_roundtrip),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_duplicates),
