@@ -158,8 +158,10 @@ int kdev_event_check(struct mediagate_event *ev)
 		return -EBADMSG;
 	if (ev->num_intf > MEDIAGATE_MAX_INTF || ev->verdict > MEDIAGATE_VERDICT_MAX)
 		return -EBADMSG;
-	if (ev->type == MEDIAGATE_EV_HELD && ev->level != MEDIAGATE_LEVEL_DEVICE &&
-	    ev->level != MEDIAGATE_LEVEL_INTERFACE)
+	if ((ev->type == MEDIAGATE_EV_HELD || ev->type == MEDIAGATE_EV_PRESENT) &&
+	    ev->level != MEDIAGATE_LEVEL_DEVICE && ev->level != MEDIAGATE_LEVEL_INTERFACE)
+		return -EBADMSG;
+	if (ev->type == MEDIAGATE_EV_PRESENT && ev->verdict == MEDIAGATE_VERDICT_NONE)
 		return -EBADMSG;
 	/* strings come from the kernel but ultimately from the device */
 	ev->devpath[sizeof(ev->devpath) - 1] = '\0';
@@ -213,6 +215,17 @@ int kdev_replay(struct kdev *k)
 	return r < 0 ? -errno : r;
 }
 
+int kdev_list_present(struct kdev *k)
+{
+	struct kdev_fake_msg m = {.op = KDEV_FAKE_LIST_PRESENT};
+	int r;
+
+	if (k->fake)
+		return send_fake(k, &m);
+	r = ioctl(k->fd, MEDIAGATE_IOC_LIST_PRESENT);
+	return r < 0 ? -errno : r;
+}
+
 int kdev_get_descriptors(struct kdev *k, uint64_t handle, uint8_t *buf, size_t sz, size_t *ret_len)
 {
 	_cleanup_free_ struct mediagate_descriptors *d = NULL;
@@ -245,6 +258,7 @@ const char *kdev_event_type_name(unsigned int type)
 		[MEDIAGATE_EV_TAMPER] = "tamper",
 		[MEDIAGATE_EV_REMOVED] = "removed",
 		[MEDIAGATE_EV_OVERFLOW] = "overflow",
+		[MEDIAGATE_EV_PRESENT] = "present",
 	};
 
 	if (type >= sizeof(names) / sizeof(names[0]) || !names[type])

@@ -25,6 +25,7 @@ enum kdev_fake_op {
 	KDEV_FAKE_VERDICT = 1, /* payload: struct mediagate_verdict */
 	KDEV_FAKE_REPLAY = 2,
 	KDEV_FAKE_RELEASE_ALL = 3,
+	KDEV_FAKE_LIST_PRESENT = 4,
 };
 
 struct kdev_fake_msg {
@@ -58,6 +59,10 @@ int kdev_verdict(struct kdev *k, uint64_t handle, unsigned int verdict,
 		 const uint8_t intf_verdict[MEDIAGATE_MAX_INTF]);
 /* Ask the module to re-send every pending hold; returns their count. */
 int kdev_replay(struct kdev *k);
+/* Ask the module for a PRESENT record per decided device/interface (what
+ * a restarted daemon has not seen); returns their count, -ENOTTY from a
+ * module that predates the ioctl. */
+int kdev_list_present(struct kdev *k);
 /* Raw descriptors of a tracked device into @buf (size @sz); *ret_len. */
 int kdev_get_descriptors(struct kdev *k, uint64_t handle, uint8_t *buf, size_t sz, size_t *ret_len);
 

@@ -98,10 +98,16 @@ int loop_redecide(struct loop *l, struct decide_pending *t, const struct media_i
 
 /* "2-1.4 0781:5583", escaped, for diagnostics */
 const char *loop_dev_tag(char *buf, size_t sz, const struct ident_device *d);
+/* Add the descriptor hash (GET_DESCRIPTORS by handle) to @d, if available. */
+void loop_add_hash(struct loop *l, const struct mediagate_event *ev, struct ident_device *d);
 
 /* loop_media.c */
 void loop_on_probe(struct loop *l, unsigned int slot);
 void loop_on_probe_timer(struct loop *l);
+
+/* loop_restart.c: PRESENT records (devices decided before a restart) */
+void loop_on_present(struct loop *l, const struct mediagate_event *rec);
+int loop_list_present(struct loop *l);
 
 /* loop_control.c */
 void loop_apply_override(const struct loop *l, const struct mediagate_event *ev,

@@ -240,7 +240,7 @@ static void deny_unidentified(struct loop *l, const struct mediagate_event *ev, 
 		record_verdict(l, ev, &d, &v, "hold", "hold record not understood: denied");
 }
 
-static void add_hash(struct loop *l, const struct mediagate_event *ev, struct ident_device *d)
+void loop_add_hash(struct loop *l, const struct mediagate_event *ev, struct ident_device *d)
 {
 	uint8_t buf[MEDIAGATE_DESC_MAX];
 	size_t len;
@@ -287,7 +287,7 @@ static void on_hold(struct loop *l, const struct mediagate_event *ev, uint64_t r
 		deny_unidentified(l, ev, r);
 		return;
 	}
-	add_hash(l, ev, &d);
+	loop_add_hash(l, ev, &d);
 	r = decide_hold(l->policy, l->reg, ev, &d, NULL, &t.first);
 	if (r < 0) {
 		deny_unidentified(l, ev, r);
@@ -381,11 +381,15 @@ static int on_kdev_record(struct loop *l, struct mediagate_event *ev, uint64_t r
 		decide_pending_remove(&l->tracked, ev->handle);
 		loop_drop_overrides(l, ev->handle);
 		break;
+	case MEDIAGATE_EV_PRESENT:
+		loop_on_present(l, ev);
+		break;
 	case MEDIAGATE_EV_OVERFLOW:
 		log_warn("kernel event queue overflowed; asking for a replay");
 		r = kdev_replay(l->kdev);
 		if (r < 0)
 			log_warn_errno(r, "replay failed");
+		loop_list_present(l); /* PRESENT records may have been dropped too */
 		break;
 	default:
 		log_debug("kernel: %s handle %llu", kdev_event_type_name(ev->type),
@@ -792,6 +796,8 @@ int loop_new(const struct loop_config *cfg, struct loop **ret_loop)
 		log_warn_errno(r, "replay of pending holds failed");
 	else if (r > 0)
 		log_info("kernel replays %d pending hold(s)", r);
+	/* then what was decided before this start (loop_restart.c) */
+	loop_list_present(l);
 	*ret_loop = l;
 	return 0;
 fail:

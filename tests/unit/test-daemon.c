@@ -255,6 +255,8 @@ static void test_loop_verdict_paths(void **state)
 	/* a (re)connecting daemon first asks for the pending holds */
 	m = recv_msg(kfd, 5000);
 	assert_int_equal(m.op, KDEV_FAKE_REPLAY);
+	/* ... and the devices decided before it started (loop_restart.c) */
+	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_LIST_PRESENT);
 
 	/* 1: the enrolled stick: read-only until probed, then read-write */
 	make_hold(&ev, 1, "2-1.4", "4C530001", storage, 1);
@@ -492,6 +494,7 @@ static void test_loop_retired_seen(void **state)
 	kfd = accept(lfd, NULL, NULL);
 	assert_true(kfd >= 0);
 	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_REPLAY);
+	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_LIST_PRESENT);
 	snprintf(img, sizeof(img), "%s/vfat.img", dir);
 
 	/* the retired stick, re-formatted plain: read-only, reported */
@@ -596,6 +599,7 @@ static void test_loop_mounts(void **state)
 	assert_int_equal(loop_new(&cfg, &l), 0);
 	kfd = accept(lfd, NULL, NULL);
 	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_REPLAY);
+	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_LIST_PRESENT);
 	make_hold(&ev, 31, "2-1.4", "MOUNTME", storage, 1);
 	send_ev(kfd, &ev);
 	pump(l);
@@ -717,6 +721,7 @@ static void test_daemon_binary(void **state)
 	kfd = accept(lfd, NULL, NULL);
 	assert_true(kfd >= 0);
 	assert_int_equal(recv_msg(kfd, 10000).op, KDEV_FAKE_REPLAY);
+	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_LIST_PRESENT);
 
 	/* a serial that tries to forge a second record and a terminal escape */
 	make_hold(&ev, 21, "3-2", "X\nevent=verdict verdict=allow \"\x1b[2J", storage, 1);

@@ -62,6 +62,14 @@ static void test_event_check(void **state)
 	assert_int_equal(kdev_event_check(&ev), -EBADMSG);
 	ev.type = MEDIAGATE_EV_REMOVED; /* level only matters for holds */
 	assert_int_equal(kdev_event_check(&ev), 0);
+	/* PRESENT: a level, and a verdict in force */
+	good_held(&ev);
+	ev.type = MEDIAGATE_EV_PRESENT;
+	assert_int_equal(kdev_event_check(&ev), -EBADMSG);
+	ev.verdict = MEDIAGATE_VERDICT_READONLY;
+	assert_int_equal(kdev_event_check(&ev), 0);
+	ev.level = 0;
+	assert_int_equal(kdev_event_check(&ev), -EBADMSG);
 
 	/* unterminated strings are cut, not read past */
 	good_held(&ev);
@@ -158,6 +166,9 @@ static void test_fake_verdict_wire(void **state)
 	assert_int_equal(kdev_replay(k), 0);
 	assert_int_equal(recv(kfd, &m, sizeof(m), 0), (ssize_t)sizeof(m));
 	assert_int_equal(m.op, KDEV_FAKE_REPLAY);
+	assert_int_equal(kdev_list_present(k), 0);
+	assert_int_equal(recv(kfd, &m, sizeof(m), 0), (ssize_t)sizeof(m));
+	assert_int_equal(m.op, KDEV_FAKE_LIST_PRESENT);
 	assert_int_equal(kdev_get_descriptors(k, 7, (uint8_t *)evs, sizeof(evs), &len),
 			 -EOPNOTSUPP);
 

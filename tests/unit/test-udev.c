@@ -220,6 +220,7 @@ static void test_media_upgrade_through_udev(void **state)
 	assert_int_equal(loop_new(&cfg, &l), 0);
 	kfd = accept(lfd, NULL, NULL);
 	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_REPLAY);
+	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_LIST_PRESENT);
 
 	ev.size = sizeof(ev);
 	ev.abi = MEDIAGATE_ABI_VERSION;
