@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* admin: shared helpers of the administrator verbs. See admin.h. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,99 @@
 #include "macro.h"
 #include "nls.h"
 #include "strutil.h"
+
+/* The option of @verb that getopt_long returned as @c, or NULL. */
+static const struct admin_option *find_option(const struct admin_verb *verb, int c)
+{
+	for (size_t i = 0; i < verb->n_opts; i++) {
+		const struct admin_option *o = &verb->opts[i];
+
+		if (c == (o->letter ? o->letter : 0x100 + (int)i))
+			return o;
+	}
+	return NULL;
+}
+
+/* Store one option's argument; false if it is bad (already said). */
+static bool take_option(const struct admin_option *o, const char *arg)
+{
+	if (o->flag)
+		*o->flag = true;
+	else if (o->parse)
+		return o->parse(arg, o->data) >= 0;
+	else
+		*o->arg = arg;
+	return true;
+}
+
+/* Exactly @verb's operands, and every required option given. */
+static bool complete(int argc, const struct admin_verb *verb)
+{
+	if (argc - optind != verb->operands)
+		return false;
+	for (size_t i = 0; i < verb->n_opts; i++)
+		if (verb->opts[i].required && !*verb->opts[i].arg)
+			return false;
+	return true;
+}
+
+int admin_parse(int argc, char **argv, const struct admin_verb *verb, const char **ret_operand)
+{
+	struct option lopts[ADMIN_OPTIONS_MAX + 2] = {{0}};
+	char shortopts[ADMIN_OPTIONS_MAX + 2], *s = shortopts;
+	const struct admin_option *o;
+	int c;
+
+	assert(verb->n_opts <= ADMIN_OPTIONS_MAX);
+	for (size_t i = 0; i < verb->n_opts; i++) {
+		o = &verb->opts[i];
+		lopts[i] = (struct option){o->name, o->flag ? no_argument : required_argument, NULL,
+					   o->letter ? o->letter : 0x100 + (int)i};
+		if (o->letter)
+			*s++ = o->letter;
+	}
+	lopts[verb->n_opts] = (struct option){"help", no_argument, NULL, 'h'};
+	*s++ = 'h';
+	*s = '\0';
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, lopts, NULL)) != -1) {
+		if (c == 'h') {
+			verb->usage(stdout);
+			return 0;
+		}
+		o = find_option(verb, c);
+		if (!o) {
+			if (verb->unknown)
+				verb->unknown(argv[optind - 1]);
+			verb->usage(stderr);
+			return 2;
+		}
+		if (!take_option(o, optarg))
+			return 2;
+	}
+	if (!complete(argc, verb)) {
+		verb->usage(stderr);
+		return 2;
+	}
+	*ret_operand = verb->operands ? argv[optind] : NULL;
+	return -1;
+}
+
+int admin_load_registry(const char *path, bool missing_ok, struct registry **ret)
+{
+	struct diag_list diags = {0};
+	int r = registry_load(path, ret, &diags);
+
+	if (r == -ENOENT && missing_ok) {
+		*ret = NULL;
+		r = 0;
+	} else if (r < 0) {
+		diag_print(&diags, stderr);
+	}
+	diag_list_free(&diags);
+	return r;
+}
 
 void admin_free_passphrase(char *pass, size_t len)
 {

@@ -11,12 +11,54 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ident.h"
 #include "policy.h"
 
 #define ADMIN_DEFAULT_REGISTRY "/etc/mediagate/registry"
 #define ADMIN_PASS_MAX 512 /* bytes of passphrase / key file */
+#define ADMIN_OPTIONS_MAX 16 /* options of one verb, --help aside */
+
+/*
+ * One long option of a verb. What it does, by the field that is set:
+ *   @arg    takes an argument, stored in *@arg;
+ *   @flag   takes none and sets *@flag (also as -@letter if @letter is set);
+ *   @parse  takes an argument that @parse converts into @data; < 0: it is
+ *           bad (@parse said why on stderr) and the verb exits 2.
+ * @required: without it the verb prints its usage and exits 2.
+ */
+struct admin_option {
+	const char *name;
+	const char **arg;
+	bool *flag;
+	char letter;
+	int (*parse)(const char *arg, void *data);
+	void *data;
+	bool required;
+};
+
+/* A verb's command line: its options (plus --help/-h) and operand count. */
+struct admin_verb {
+	void (*usage)(FILE *f);
+	/* said before the usage about an unknown option; NULL: the usage alone */
+	void (*unknown)(const char *opt);
+	const struct admin_option *opts;
+	size_t n_opts;
+	int operands; /* exactly this many */
+};
+
+/*
+ * Parse @argv (getopt_long, argv[0] is the verb) for @verb. Returns -1 to go
+ * on, with *@ret_operand the first operand (NULL without operands); else the
+ * exit code: 0 after --help (usage on stdout), 2 on a usage error.
+ */
+int admin_parse(int argc, char **argv, const struct admin_verb *verb, const char **ret_operand);
+
+/* The registry at @path with its diagnostics printed on error. A missing
+ * file is no error when @missing_ok (*ret NULL then). */
+struct registry;
+int admin_load_registry(const char *path, bool missing_ok, struct registry **ret);
 
 /*
  * The passphrase: the whole content of @key_file (exact bytes, like

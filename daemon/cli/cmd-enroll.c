@@ -19,7 +19,6 @@
  * filesystem can be made later after opening the medium.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,89 +124,43 @@ struct enroll_opts {
 	bool yes;
 };
 
+static void unknown_option(const char *opt)
+{
+	fprintf(stderr, _("mediagatectl enroll: unknown option '%s'\n"), opt);
+}
+
 static int parse(int argc, char **argv, struct enroll_opts *o)
 {
-	static const struct option opts[] = {
-		{"owner", required_argument, NULL, 'o'},
-		{"asset", required_argument, NULL, 'a'},
-		{"label", required_argument, NULL, 'l'},
-		{"fs", required_argument, NULL, 'f'},
-		{"yes", no_argument, NULL, 'y'},
-		{"key-file", required_argument, NULL, 'k'},
-		{"medium-id", required_argument, NULL, 'm'},
-		{"registry", required_argument, NULL, 'r'},
-		{"policy", required_argument, NULL, 'p'},
-		{"org-key", required_argument, NULL, 'K'},
-		{"inventory", required_argument, NULL, 'i'},
-		{"usb-id", required_argument, NULL, 'u'},
-		{"usb-serial", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	const struct admin_option opts[] = {
+		{"owner", .arg = &o->owner, .required = true},
+		{"asset", .arg = &o->asset, .required = true},
+		{"label", .arg = &o->label},
+		{"fs", .arg = &o->fs},
+		{"yes", .flag = &o->yes, .letter = 'y'},
+		{"key-file", .arg = &o->key_file},
+		{"medium-id", .arg = &o->medium_id},
+		{"registry", .arg = &o->registry},
+		{"policy", .arg = &o->policy},
+		{"org-key", .arg = &o->org_key},
+		{"inventory", .arg = &o->inventory},
+		{"usb-id", .arg = &o->usb_id},
+		{"usb-serial", .arg = &o->usb_serial},
 	};
-	int c;
+	int r;
 
 	*o = (struct enroll_opts){.fs = "exfat",
 				  .policy = MEDIAGATE_DEFAULT_POLICY,
 				  .org_key = ORGKEY_DEFAULT_PRIVATE,
 				  .inventory = INV_DEFAULT_PATH};
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "yh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			o->owner = optarg;
-			break;
-		case 'a':
-			o->asset = optarg;
-			break;
-		case 'l':
-			o->label = optarg;
-			break;
-		case 'f':
-			o->fs = optarg;
-			break;
-		case 'y':
-			o->yes = true;
-			break;
-		case 'k':
-			o->key_file = optarg;
-			break;
-		case 'm':
-			o->medium_id = optarg;
-			break;
-		case 'r':
-			o->registry = optarg;
-			break;
-		case 'p':
-			o->policy = optarg;
-			break;
-		case 'K':
-			o->org_key = optarg;
-			break;
-		case 'i':
-			o->inventory = optarg;
-			break;
-		case 'u':
-			o->usb_id = optarg;
-			break;
-		case 's':
-			o->usb_serial = optarg;
-			break;
-		case 'h':
-			enroll_usage(stdout);
-			return 0;
-		default:
-			fprintf(stderr, _("mediagatectl enroll: unknown option '%s'\n"),
-				argv[optind - 1]);
-			enroll_usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - optind != 1 || !o->owner || !o->asset) {
-		enroll_usage(stderr);
-		return 2;
-	}
-	o->device = argv[optind];
+	r = admin_parse(argc, argv,
+			&(struct admin_verb){.usage = enroll_usage,
+					     .unknown = unknown_option,
+					     .opts = opts,
+					     .n_opts = ARRAY_SIZE(opts),
+					     .operands = 1},
+			&o->device);
+	if (r >= 0)
+		return r;
 	if (strcmp(o->fs, "exfat") && strcmp(o->fs, "vfat") && strcmp(o->fs, "ext4") &&
 	    strcmp(o->fs, "none")) {
 		fprintf(stderr, _("mediagatectl enroll: unknown filesystem '%s'\n"), o->fs);
@@ -235,19 +188,11 @@ static int parse(int argc, char **argv, struct enroll_opts *o)
 /* Refuse a USB identity that is enrolled already and still in service. */
 static int check_not_enrolled(const char *registry, const struct ident_device *dev)
 {
-	struct diag_list diags = {0};
 	struct registry *reg = NULL;
-	int r = registry_load(registry, &reg, &diags), ret = 0;
+	int r = admin_load_registry(registry, true, &reg), ret = 0;
 
-	if (r == -ENOENT) {
-		diag_list_free(&diags);
-		return 0;
-	}
-	if (r < 0) {
-		diag_print(&diags, stderr);
-		diag_list_free(&diags);
+	if (r < 0)
 		return r;
-	}
 	for (size_t i = 0; i < registry_count(reg); i++) {
 		const struct registry_entry *e = registry_entry_at(reg, i);
 
@@ -262,7 +207,6 @@ static int check_not_enrolled(const char *registry, const struct ident_device *d
 		}
 	}
 	registry_free(reg);
-	diag_list_free(&diags);
 	return ret;
 }
 

@@ -8,7 +8,6 @@
  * to the desktops. show prints the organisation id and the public key.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,40 +85,24 @@ static int init(const char *priv_path, const char *pub_path)
 
 int cmd_org_key(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"private", required_argument, NULL, 'k'},
-		{"public", required_argument, NULL, 'p'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	const char *priv = ORGKEY_DEFAULT_PRIVATE, *pub = ORGKEY_DEFAULT_PUBLIC, *action;
+	const struct admin_option opts[] = {
+		{"private", .arg = &priv},
+		{"public", .arg = &pub},
 	};
-	const char *priv = ORGKEY_DEFAULT_PRIVATE, *pub = ORGKEY_DEFAULT_PUBLIC;
-	int c;
+	int r;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			priv = optarg;
-			break;
-		case 'p':
-			pub = optarg;
-			break;
-		case 'h':
-			orgkey_usage(stdout);
-			return 0;
-		default:
-			orgkey_usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - optind != 1) {
-		orgkey_usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[optind], "init"))
+	r = admin_parse(argc, argv,
+			&(struct admin_verb){.usage = orgkey_usage,
+					     .opts = opts,
+					     .n_opts = ARRAY_SIZE(opts),
+					     .operands = 1},
+			&action);
+	if (r >= 0)
+		return r;
+	if (!strcmp(action, "init"))
 		return init(priv, pub);
-	if (!strcmp(argv[optind], "show"))
+	if (!strcmp(action, "show"))
 		return show(pub);
 	orgkey_usage(stderr);
 	return 2;

@@ -13,7 +13,6 @@
  *   data and is treated as any unregistered LUKS2 stick from then on.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,23 +62,21 @@ static const char *weak_encryption(const struct media_info *m, const struct poli
 
 int cmd_register(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"owner", required_argument, NULL, 'o'},
-		{"asset", required_argument, NULL, 'a'},
-		{"medium-id", required_argument, NULL, 'm'},
-		{"key-file", required_argument, NULL, 'k'},
-		{"registry", required_argument, NULL, 'r'},
-		{"policy", required_argument, NULL, 'p'},
-		{"org-key", required_argument, NULL, 'K'},
-		{"inventory", required_argument, NULL, 'i'},
-		{"usb-id", required_argument, NULL, 'u'},
-		{"usb-serial", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	const char *owner = NULL, *asset = NULL, *mid = NULL, *key_file = NULL, *reg_opt = NULL;
 	const char *policy = MEDIAGATE_DEFAULT_POLICY, *org_key = ORGKEY_DEFAULT_PRIVATE;
 	const char *inventory = INV_DEFAULT_PATH, *usb_id = NULL, *usb_serial = NULL, *device, *why;
+	const struct admin_option opts[] = {
+		{"owner", .arg = &owner, .required = true},
+		{"asset", .arg = &asset, .required = true},
+		{"medium-id", .arg = &mid},
+		{"key-file", .arg = &key_file},
+		{"registry", .arg = &reg_opt},
+		{"policy", .arg = &policy},
+		{"org-key", .arg = &org_key},
+		{"inventory", .arg = &inventory},
+		{"usb-id", .arg = &usb_id},
+		{"usb-serial", .arg = &usb_serial},
+	};
 	struct policy *p = NULL;
 	struct orgkey *key = NULL;
 	struct ident_device dev;
@@ -87,55 +84,16 @@ int cmd_register(int argc, char **argv)
 	char wbuf[512], regbuf[4096], medium_id[64];
 	char *pass = NULL;
 	size_t pass_len = 0;
-	int c, r, ret = 1;
+	int r, ret = 1;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			owner = optarg;
-			break;
-		case 'a':
-			asset = optarg;
-			break;
-		case 'm':
-			mid = optarg;
-			break;
-		case 'k':
-			key_file = optarg;
-			break;
-		case 'r':
-			reg_opt = optarg;
-			break;
-		case 'p':
-			policy = optarg;
-			break;
-		case 'K':
-			org_key = optarg;
-			break;
-		case 'i':
-			inventory = optarg;
-			break;
-		case 'u':
-			usb_id = optarg;
-			break;
-		case 's':
-			usb_serial = optarg;
-			break;
-		case 'h':
-			register_usage(stdout);
-			return 0;
-		default:
-			register_usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - optind != 1 || !owner || !asset) {
-		register_usage(stderr);
-		return 2;
-	}
-	device = argv[optind];
+	r = admin_parse(argc, argv,
+			&(struct admin_verb){.usage = register_usage,
+					     .opts = opts,
+					     .n_opts = ARRAY_SIZE(opts),
+					     .operands = 1},
+			&device);
+	if (r >= 0)
+		return r;
 	if ((mid && !token_valid_medium_id(mid)) || strlen(owner) >= 128 || strlen(asset) >= 64 ||
 	    !str_is_clean(owner, strlen(owner)) || !str_is_clean(asset, strlen(asset))) {
 		fprintf(stderr, _("mediagatectl register: bad medium id, owner or asset\n"));
@@ -214,62 +172,39 @@ out:
 
 int cmd_unregister(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"registry", required_argument, NULL, 'r'},
-		{"policy", required_argument, NULL, 'p'},
-		{"inventory", required_argument, NULL, 'i'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	const char *reg_opt = NULL, *policy = NULL, *inventory = INV_DEFAULT_PATH, *registry,
+		   *medium;
+	const struct admin_option opts[] = {
+		{"registry", .arg = &reg_opt},
+		{"policy", .arg = &policy},
+		{"inventory", .arg = &inventory},
 	};
-	const char *reg_opt = NULL, *policy = NULL, *inventory = INV_DEFAULT_PATH, *registry;
 	struct diag_list diags = {0};
 	struct registry *reg = NULL;
 	const struct registry_entry *found;
 	struct registry_entry e;
 	struct ident_device dev = {0};
 	char regbuf[4096], line[1024], a[512];
-	int c, r;
+	int r;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			reg_opt = optarg;
-			break;
-		case 'p':
-			policy = optarg;
-			break;
-		case 'i':
-			inventory = optarg;
-			break;
-		case 'h':
-			unregister_usage(stdout);
-			return 0;
-		default:
-			unregister_usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - optind != 1) {
-		unregister_usage(stderr);
-		return 2;
-	}
+	r = admin_parse(argc, argv,
+			&(struct admin_verb){.usage = unregister_usage,
+					     .opts = opts,
+					     .n_opts = ARRAY_SIZE(opts),
+					     .operands = 1},
+			&medium);
+	if (r >= 0)
+		return r;
 	registry = admin_registry_path(reg_opt, policy, regbuf, sizeof(regbuf));
-	r = registry_load(registry, &reg, &diags);
-	if (r < 0) {
-		diag_print(&diags, stderr);
-		diag_list_free(&diags);
+	if (admin_load_registry(registry, false, &reg) < 0)
 		return 1;
-	}
-	found = registry_find_medium(reg, argv[optind]);
+	found = registry_find_medium(reg, medium);
 	if (!found)
-		found = registry_find_uuid(reg, argv[optind]);
+		found = registry_find_uuid(reg, medium);
 	if (!found) {
 		fprintf(stderr, _("mediagatectl unregister: %s is not in the registry %s\n"),
-			admin_esc(a, sizeof(a), argv[optind]), registry);
+			admin_esc(a, sizeof(a), medium), registry);
 		registry_free(reg);
-		diag_list_free(&diags);
 		return 1;
 	}
 	e = *found;

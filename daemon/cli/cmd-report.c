@@ -12,7 +12,6 @@
  * Headers and status words follow the locale; JSON keys and values do not.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,98 +47,76 @@ static void report_usage(FILE *f)
 	      f);
 }
 
+static int parse_format(const char *arg, void *ret)
+{
+	if (report_parse_format(arg, ret) < 0) {
+		fprintf(stderr, _("mediagatectl: unknown format '%s'\n"), arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The central ledger: a postgresql:// URL (fleetdb.h), in place of --inventory. */
+static int parse_db(const char *arg, void *ret)
+{
+	if (!fleetdb_is_url(arg)) {
+		fprintf(stderr, _("mediagatectl: --db wants a postgresql:// URL\n"));
+		return -EINVAL;
+	}
+	*(const char **)ret = arg;
+	return 0;
+}
+
+static int parse_unseen(const char *arg, void *ret)
+{
+	if (admin_parse_duration(arg, ret) < 0) {
+		fprintf(stderr, _("mediagatectl: bad duration '%s' (e.g. 90d, 12w)\n"), arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_now(const char *arg, void *ret)
+{
+	*(int64_t *)ret = strtoll(arg, NULL, 10);
+	return 0;
+}
+
 static int parse(int argc, char **argv, bool want_medium, struct report_opts *o)
 {
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"bom", no_argument, NULL, 'b'},
-		{"inventory", required_argument, NULL, 'i'},
-		{"db", required_argument, NULL, 'd'},
-		{"registry", required_argument, NULL, 'r'},
-		{"policy", required_argument, NULL, 'p'},
-		{"unseen", required_argument, NULL, 'u'},
-		{"now", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	bool bom = false;
+	const struct admin_option opts[] = {
+		{"format", .parse = parse_format, .data = &o->format},
+		{"bom", .flag = &bom},
+		{"inventory", .arg = &o->inventory},
+		{"db", .parse = parse_db, .data = &o->inventory},
+		{"registry", .arg = &o->registry},
+		{"policy", .arg = &o->policy},
+		{"unseen", .parse = parse_unseen, .data = &o->unseen},
+		{"now", .parse = parse_now, .data = &o->now},
 	};
-	int c;
+	int r;
 
 	*o = (struct report_opts){
 		.inventory = INV_DEFAULT_PATH, .unseen = 90 * 86400, .now = time(NULL)};
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (report_parse_format(optarg, &o->format) < 0) {
-				fprintf(stderr, _("mediagatectl: unknown format '%s'\n"), optarg);
-				return 2;
-			}
-			break;
-		case 'b':
-			o->flags |= REPORT_BOM;
-			break;
-		case 'i':
-			o->inventory = optarg;
-			break;
-		case 'd': /* the central ledger: a postgresql:// URL (fleetdb.h) */
-			if (!fleetdb_is_url(optarg)) {
-				fprintf(stderr,
-					_("mediagatectl: --db wants a postgresql:// URL\n"));
-				return 2;
-			}
-			o->inventory = optarg;
-			break;
-		case 'r':
-			o->registry = optarg;
-			break;
-		case 'p':
-			o->policy = optarg;
-			break;
-		case 'u':
-			if (admin_parse_duration(optarg, &o->unseen) < 0) {
-				fprintf(stderr,
-					_("mediagatectl: bad duration '%s' (e.g. 90d, 12w)\n"),
-					optarg);
-				return 2;
-			}
-			break;
-		case 'n':
-			o->now = strtoll(optarg, NULL, 10);
-			break;
-		case 'h':
-			report_usage(stdout);
-			return 0;
-		default:
-			report_usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - optind != (want_medium ? 1 : 0)) {
-		report_usage(stderr);
-		return 2;
-	}
-	if (want_medium)
-		o->medium = argv[optind];
-	return -1;
+	r = admin_parse(argc, argv,
+			&(struct admin_verb){.usage = report_usage,
+					     .opts = opts,
+					     .n_opts = ARRAY_SIZE(opts),
+					     .operands = want_medium ? 1 : 0},
+			&o->medium);
+	if (bom)
+		o->flags |= REPORT_BOM;
+	return r;
 }
 
 /* The registry (NULL if there is none yet; errors printed). */
 static int load_registry(const struct report_opts *o, struct registry **ret)
 {
-	struct diag_list diags = {0};
 	char buf[4096];
-	const char *path = admin_registry_path(o->registry, o->policy, buf, sizeof(buf));
-	int r = registry_load(path, ret, &diags);
 
-	if (r == -ENOENT) {
-		*ret = NULL;
-		r = 0;
-	} else if (r < 0) {
-		diag_print(&diags, stderr);
-	}
-	diag_list_free(&diags);
-	return r;
+	return admin_load_registry(admin_registry_path(o->registry, o->policy, buf, sizeof(buf)),
+				   true, ret);
 }
 
 static int open_inventory(const struct report_opts *o, struct inv_report **ret)

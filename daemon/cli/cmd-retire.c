@@ -10,7 +10,6 @@
  * that comes back is never "registered") and in the inventory, and logged.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "cli.h"
 #include "inventory.h"
 #include "luksadm.h"
+#include "macro.h"
 #include "nls.h"
 #include "probe.h"
 #include "registry_write.h"
@@ -37,18 +37,14 @@ static void retire_usage(FILE *f)
 
 int cmd_retire(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"yes", no_argument, NULL, 'y'},
-		{"registry", required_argument, NULL, 'r'},
-		{"policy", required_argument, NULL, 'p'},
-		{"inventory", required_argument, NULL, 'i'},
-		{"usb-id", required_argument, NULL, 'u'},
-		{"usb-serial", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	const char *reg_opt = NULL, *policy = NULL, *inventory = INV_DEFAULT_PATH;
 	const char *usb_id = NULL, *usb_serial = NULL, *device, *registry;
+	bool yes = false, have_dev, have_entry = false;
+	const struct admin_option opts[] = {
+		{"yes", .flag = &yes, .letter = 'y'}, {"registry", .arg = &reg_opt},
+		{"policy", .arg = &policy},	      {"inventory", .arg = &inventory},
+		{"usb-id", .arg = &usb_id},	      {"usb-serial", .arg = &usb_serial},
+	};
 	struct diag_list diags = {0};
 	struct registry *reg = NULL;
 	const struct registry_entry *found;
@@ -56,44 +52,16 @@ int cmd_retire(int argc, char **argv)
 	struct ident_device dev = {0};
 	struct media_info m, gone = {.kind = MEDIA_NONE};
 	char why[512], regbuf[4096], line[1024], today[16];
-	bool yes = false, have_dev, have_entry = false;
-	int c, r, n, ret = 0;
+	int r, n, ret = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "yh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'y':
-			yes = true;
-			break;
-		case 'r':
-			reg_opt = optarg;
-			break;
-		case 'p':
-			policy = optarg;
-			break;
-		case 'i':
-			inventory = optarg;
-			break;
-		case 'u':
-			usb_id = optarg;
-			break;
-		case 's':
-			usb_serial = optarg;
-			break;
-		case 'h':
-			retire_usage(stdout);
-			return 0;
-		default:
-			retire_usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - optind != 1) {
-		retire_usage(stderr);
-		return 2;
-	}
-	device = argv[optind];
+	r = admin_parse(argc, argv,
+			&(struct admin_verb){.usage = retire_usage,
+					     .opts = opts,
+					     .n_opts = ARRAY_SIZE(opts),
+					     .operands = 1},
+			&device);
+	if (r >= 0)
+		return r;
 	r = luksadm_check_target(device, why, sizeof(why));
 	if (r < 0) {
 		fprintf(stderr, _("mediagatectl retire: refusing %s: %s\n"), device, why);

@@ -11,7 +11,6 @@
  * "not registered: <reason>" and exits 1.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,59 +41,30 @@ static int not_registered(const char *why)
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"org-pub", required_argument, NULL, 'k'},
-		{"registry", required_argument, NULL, 'r'},
-		{"policy", required_argument, NULL, 'p'},
-		{"usb-id", required_argument, NULL, 'u'},
-		{"usb-serial", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	const char *pub_path = ORGKEY_DEFAULT_PUBLIC, *reg_opt = NULL, *policy = NULL;
 	const char *usb_id = NULL, *usb_serial = NULL, *device, *registry;
+	const struct admin_option opts[] = {
+		{"org-pub", .arg = &pub_path},	    {"registry", .arg = &reg_opt},
+		{"policy", .arg = &policy},	    {"usb-id", .arg = &usb_id},
+		{"usb-serial", .arg = &usb_serial},
+	};
 	_cleanup_free_ char *json = NULL;
-	struct diag_list diags = {0};
 	struct registry *reg = NULL;
 	struct policy *p = NULL;
 	struct orgkey *pub = NULL;
 	struct ident_device dev;
 	struct media_info m;
 	char why[512], regbuf[4096];
-	int c, r, ret = 1;
+	int r, ret = 1;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			pub_path = optarg;
-			break;
-		case 'r':
-			reg_opt = optarg;
-			break;
-		case 'p':
-			policy = optarg;
-			break;
-		case 'u':
-			usb_id = optarg;
-			break;
-		case 's':
-			usb_serial = optarg;
-			break;
-		case 'h':
-			verify_usage(stdout);
-			return 0;
-		default:
-			verify_usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - optind != 1) {
-		verify_usage(stderr);
-		return 2;
-	}
-	device = argv[optind];
+	r = admin_parse(argc, argv,
+			&(struct admin_verb){.usage = verify_usage,
+					     .opts = opts,
+					     .n_opts = ARRAY_SIZE(opts),
+					     .operands = 1},
+			&device);
+	if (r >= 0)
+		return r;
 	r = admin_device_ident(device, usb_id, usb_serial, &dev);
 	if (r < 0) {
 		fprintf(stderr, _("mediagatectl verify: no USB identity for %s: %s\n"), device,
@@ -110,11 +80,8 @@ int cmd_verify(int argc, char **argv)
 	if (policy && admin_load_policy(policy, &p) < 0)
 		goto out;
 	registry = admin_registry_path(reg_opt, policy, regbuf, sizeof(regbuf));
-	r = registry_load(registry, &reg, &diags);
-	if (r < 0) {
-		diag_print(&diags, stderr);
+	if (admin_load_registry(registry, false, &reg) < 0)
 		goto out;
-	}
 	r = probe_path(device, &m);
 	if (r < 0) {
 		fprintf(stderr, _("mediagatectl verify: cannot read %s: %s\n"), device,
@@ -142,7 +109,6 @@ int cmd_verify(int argc, char **argv)
 	ret = 0;
 out:
 	registry_free(reg);
-	diag_list_free(&diags);
 	policy_free(p);
 	orgkey_free(pub);
 	return ret;
