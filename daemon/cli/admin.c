@@ -25,15 +25,12 @@
 #include "nls.h"
 #include "strutil.h"
 
-/* The option of @verb that getopt_long returned as @c, or NULL. */
-static const struct admin_option *find_option(const struct admin_verb *verb, int c)
+/* The option of @opts that getopt_long returned as @c, or NULL. */
+static const struct admin_option *find_option(const struct admin_option *opts, size_t n_opts, int c)
 {
-	for (size_t i = 0; i < verb->n_opts; i++) {
-		const struct admin_option *o = &verb->opts[i];
-
-		if (c == (o->letter ? o->letter : 0x100 + (int)i))
-			return o;
-	}
+	for (size_t i = 0; i < n_opts; i++)
+		if (c == (opts[i].letter ? opts[i].letter : 0x100 + (int)i))
+			return &opts[i];
 	return NULL;
 }
 
@@ -50,32 +47,34 @@ static bool take_option(const struct admin_option *o, const char *arg)
 }
 
 /* Exactly @verb's operands, and every required option given. */
-static bool complete(int argc, const struct admin_verb *verb)
+static bool complete(int argc, const struct admin_verb *verb, const struct admin_option *opts,
+		     size_t n_opts)
 {
 	if (argc - optind != verb->operands)
 		return false;
-	for (size_t i = 0; i < verb->n_opts; i++)
-		if (verb->opts[i].required && !*verb->opts[i].arg)
+	for (size_t i = 0; i < n_opts; i++)
+		if (opts[i].required && !*opts[i].arg)
 			return false;
 	return true;
 }
 
-int admin_parse(int argc, char **argv, const struct admin_verb *verb, const char **ret_operand)
+int admin_parse(int argc, char **argv, const struct admin_verb *verb,
+		const struct admin_option *opts, size_t n_opts, const char **ret_operand)
 {
 	struct option lopts[ADMIN_OPTIONS_MAX + 2] = {{0}};
 	char shortopts[ADMIN_OPTIONS_MAX + 2], *s = shortopts;
 	const struct admin_option *o;
 	int c;
 
-	assert(verb->n_opts <= ADMIN_OPTIONS_MAX);
-	for (size_t i = 0; i < verb->n_opts; i++) {
-		o = &verb->opts[i];
+	assert(n_opts <= ADMIN_OPTIONS_MAX);
+	for (size_t i = 0; i < n_opts; i++) {
+		o = &opts[i];
 		lopts[i] = (struct option){o->name, o->flag ? no_argument : required_argument, NULL,
 					   o->letter ? o->letter : 0x100 + (int)i};
 		if (o->letter)
 			*s++ = o->letter;
 	}
-	lopts[verb->n_opts] = (struct option){"help", no_argument, NULL, 'h'};
+	lopts[n_opts] = (struct option){"help", no_argument, NULL, 'h'};
 	*s++ = 'h';
 	*s = '\0';
 	optind = 1;
@@ -85,7 +84,7 @@ int admin_parse(int argc, char **argv, const struct admin_verb *verb, const char
 			verb->usage(stdout);
 			return 0;
 		}
-		o = find_option(verb, c);
+		o = find_option(opts, n_opts, c);
 		if (!o) {
 			if (verb->unknown)
 				verb->unknown(argv[optind - 1]);
@@ -95,7 +94,7 @@ int admin_parse(int argc, char **argv, const struct admin_verb *verb, const char
 		if (!take_option(o, optarg))
 			return 2;
 	}
-	if (!complete(argc, verb)) {
+	if (!complete(argc, verb, opts, n_opts)) {
 		verb->usage(stderr);
 		return 2;
 	}

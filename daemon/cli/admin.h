@@ -38,22 +38,22 @@ struct admin_option {
 	bool required;
 };
 
-/* A verb's command line: its options (plus --help/-h) and operand count. */
+/* A verb's command line besides its options: usage and operand count. */
 struct admin_verb {
 	void (*usage)(FILE *f);
 	/* said before the usage about an unknown option; NULL: the usage alone */
 	void (*unknown)(const char *opt);
-	const struct admin_option *opts;
-	size_t n_opts;
 	int operands; /* exactly this many */
 };
 
 /*
- * Parse @argv (getopt_long, argv[0] is the verb) for @verb. Returns -1 to go
- * on, with *@ret_operand the first operand (NULL without operands); else the
- * exit code: 0 after --help (usage on stdout), 2 on a usage error.
+ * Parse @argv (getopt_long, argv[0] is the verb) for @verb taking the
+ * @n_opts options @opts (and --help, -h). Returns -1 to go on, with
+ * *@ret_operand the first operand (NULL without operands); else the exit
+ * code: 0 after --help (usage on stdout), 2 on a usage error.
  */
-int admin_parse(int argc, char **argv, const struct admin_verb *verb, const char **ret_operand);
+int admin_parse(int argc, char **argv, const struct admin_verb *verb,
+		const struct admin_option *opts, size_t n_opts, const char **ret_operand);
 
 /* The registry at @path with its diagnostics printed on error. A missing
  * file is no error when @missing_ok (*ret NULL then). */

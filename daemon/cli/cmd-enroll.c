@@ -146,19 +146,15 @@ static int parse(int argc, char **argv, struct enroll_opts *o)
 		{"usb-id", .arg = &o->usb_id},
 		{"usb-serial", .arg = &o->usb_serial},
 	};
+	static const struct admin_verb verb = {
+		.usage = enroll_usage, .unknown = unknown_option, .operands = 1};
 	int r;
 
 	*o = (struct enroll_opts){.fs = "exfat",
 				  .policy = MEDIAGATE_DEFAULT_POLICY,
 				  .org_key = ORGKEY_DEFAULT_PRIVATE,
 				  .inventory = INV_DEFAULT_PATH};
-	r = admin_parse(argc, argv,
-			&(struct admin_verb){.usage = enroll_usage,
-					     .unknown = unknown_option,
-					     .opts = opts,
-					     .n_opts = ARRAY_SIZE(opts),
-					     .operands = 1},
-			&o->device);
+	r = admin_parse(argc, argv, &verb, opts, ARRAY_SIZE(opts), &o->device);
 	if (r >= 0)
 		return r;
 	if (strcmp(o->fs, "exfat") && strcmp(o->fs, "vfat") && strcmp(o->fs, "ext4") &&

@@ -92,12 +92,8 @@ int cmd_org_key(int argc, char **argv)
 	};
 	int r;
 
-	r = admin_parse(argc, argv,
-			&(struct admin_verb){.usage = orgkey_usage,
-					     .opts = opts,
-					     .n_opts = ARRAY_SIZE(opts),
-					     .operands = 1},
-			&action);
+	r = admin_parse(argc, argv, &(struct admin_verb){.usage = orgkey_usage, .operands = 1},
+			opts, ARRAY_SIZE(opts), &action);
 	if (r >= 0)
 		return r;
 	if (!strcmp(action, "init"))

@@ -86,12 +86,8 @@ int cmd_register(int argc, char **argv)
 	size_t pass_len = 0;
 	int r, ret = 1;
 
-	r = admin_parse(argc, argv,
-			&(struct admin_verb){.usage = register_usage,
-					     .opts = opts,
-					     .n_opts = ARRAY_SIZE(opts),
-					     .operands = 1},
-			&device);
+	r = admin_parse(argc, argv, &(struct admin_verb){.usage = register_usage, .operands = 1},
+			opts, ARRAY_SIZE(opts), &device);
 	if (r >= 0)
 		return r;
 	if ((mid && !token_valid_medium_id(mid)) || strlen(owner) >= 128 || strlen(asset) >= 64 ||
@@ -187,12 +183,8 @@ int cmd_unregister(int argc, char **argv)
 	char regbuf[4096], line[1024], a[512];
 	int r;
 
-	r = admin_parse(argc, argv,
-			&(struct admin_verb){.usage = unregister_usage,
-					     .opts = opts,
-					     .n_opts = ARRAY_SIZE(opts),
-					     .operands = 1},
-			&medium);
+	r = admin_parse(argc, argv, &(struct admin_verb){.usage = unregister_usage, .operands = 1},
+			opts, ARRAY_SIZE(opts), &medium);
 	if (r >= 0)
 		return r;
 	registry = admin_registry_path(reg_opt, policy, regbuf, sizeof(regbuf));

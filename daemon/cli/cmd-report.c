@@ -95,16 +95,12 @@ static int parse(int argc, char **argv, bool want_medium, struct report_opts *o)
 		{"unseen", .parse = parse_unseen, .data = &o->unseen},
 		{"now", .parse = parse_now, .data = &o->now},
 	};
+	const struct admin_verb verb = {.usage = report_usage, .operands = want_medium ? 1 : 0};
 	int r;
 
 	*o = (struct report_opts){
 		.inventory = INV_DEFAULT_PATH, .unseen = 90 * 86400, .now = time(NULL)};
-	r = admin_parse(argc, argv,
-			&(struct admin_verb){.usage = report_usage,
-					     .opts = opts,
-					     .n_opts = ARRAY_SIZE(opts),
-					     .operands = want_medium ? 1 : 0},
-			&o->medium);
+	r = admin_parse(argc, argv, &verb, opts, ARRAY_SIZE(opts), &o->medium);
 	if (bom)
 		o->flags |= REPORT_BOM;
 	return r;

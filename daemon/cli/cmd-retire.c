@@ -54,12 +54,8 @@ int cmd_retire(int argc, char **argv)
 	char why[512], regbuf[4096], line[1024], today[16];
 	int r, n, ret = 0;
 
-	r = admin_parse(argc, argv,
-			&(struct admin_verb){.usage = retire_usage,
-					     .opts = opts,
-					     .n_opts = ARRAY_SIZE(opts),
-					     .operands = 1},
-			&device);
+	r = admin_parse(argc, argv, &(struct admin_verb){.usage = retire_usage, .operands = 1},
+			opts, ARRAY_SIZE(opts), &device);
 	if (r >= 0)
 		return r;
 	r = luksadm_check_target(device, why, sizeof(why));

@@ -57,12 +57,8 @@ int cmd_verify(int argc, char **argv)
 	char why[512], regbuf[4096];
 	int r, ret = 1;
 
-	r = admin_parse(argc, argv,
-			&(struct admin_verb){.usage = verify_usage,
-					     .opts = opts,
-					     .n_opts = ARRAY_SIZE(opts),
-					     .operands = 1},
-			&device);
+	r = admin_parse(argc, argv, &(struct admin_verb){.usage = verify_usage, .operands = 1},
+			opts, ARRAY_SIZE(opts), &device);
 	if (r >= 0)
 		return r;
 	r = admin_device_ident(device, usb_id, usb_serial, &dev);
