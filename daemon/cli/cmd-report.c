@@ -131,10 +131,45 @@ static const char *word(const struct report_opts *o, const char *w)
 	return o->format == REPORT_JSON ? w : gettext(w);
 }
 
-static int finish(struct report *rep, const struct report_opts *o)
+/* Parse the options and open what the report reads (@reg NULL: no registry).
+ * -1 to go on, else the exit code. */
+static int start(int argc, char **argv, bool want_medium, struct report_opts *o,
+		 struct registry **reg, struct inv_report **ir)
 {
-	int r = report_write(rep, o->format, o->flags, stdout);
+	int r = parse(argc, argv, want_medium, o);
 
+	if (r >= 0)
+		return r;
+	if ((reg && load_registry(o, reg) < 0) || open_inventory(o, ir) < 0) {
+		if (reg)
+			registry_free(*reg);
+		return 1;
+	}
+	return -1;
+}
+
+/* An empty report with the @n columns of @tmpl, titles translated in @cols
+ * (which must outlive the report). */
+static int new_report(const struct report_col *tmpl, struct report_col *cols, size_t n,
+		      struct report **ret)
+{
+	for (size_t i = 0; i < n; i++) {
+		cols[i] = tmpl[i];
+		cols[i].title = _(tmpl[i].title);
+	}
+	return report_new(cols, n, ret);
+}
+
+/* Write the report, or after an error @r < 0 drop it and say why with
+ * @fmt (the verb's "mediagatectl VERB: %s\n"). The exit code. */
+static int finish(struct report *rep, const struct report_opts *o, int r, const char *fmt)
+{
+	if (r < 0) {
+		report_free(rep);
+		fprintf(stderr, fmt, strerror(-r));
+		return 1;
+	}
+	r = report_write(rep, o->format, o->flags, stdout);
 	report_free(rep);
 	if (r < 0 || fflush(stdout) != 0) {
 		fprintf(stderr, _("mediagatectl: cannot write the report\n"));
@@ -230,18 +265,10 @@ int cmd_inventory(int argc, char **argv)
 	struct inv_ctx c = {0};
 	int r;
 
-	r = parse(argc, argv, false, &o);
+	r = start(argc, argv, false, &o, &reg, &ir);
 	if (r >= 0)
 		return r;
-	if (load_registry(&o, &reg) < 0 || open_inventory(&o, &ir) < 0) {
-		registry_free(reg);
-		return 1;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
-		cols[i] = inventory_cols[i];
-		cols[i].title = _(inventory_cols[i].title);
-	}
-	r = report_new(cols, ARRAY_SIZE(cols), &rep);
+	r = new_report(inventory_cols, cols, ARRAY_SIZE(cols), &rep);
 	c = (struct inv_ctx){.ir = ir,
 			     .rep = rep,
 			     .reg = reg,
@@ -273,12 +300,7 @@ out:
 	free(c.seen);
 	inv_report_close(ir);
 	registry_free(reg);
-	if (r < 0) {
-		report_free(rep);
-		fprintf(stderr, _("mediagatectl inventory: %s\n"), strerror(-r));
-		return 1;
-	}
-	return finish(rep, &o);
+	return finish(rep, &o, r, _("mediagatectl inventory: %s\n"));
 }
 
 /* ---- stocktake -------------------------------------------------------- */
@@ -324,18 +346,10 @@ int cmd_stocktake(int argc, char **argv)
 	struct stock_ctx c;
 	int r;
 
-	r = parse(argc, argv, false, &o);
+	r = start(argc, argv, false, &o, &reg, &ir);
 	if (r >= 0)
 		return r;
-	if (load_registry(&o, &reg) < 0 || open_inventory(&o, &ir) < 0) {
-		registry_free(reg);
-		return 1;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
-		cols[i] = stocktake_cols[i];
-		cols[i].title = _(stocktake_cols[i].title);
-	}
-	r = report_new(cols, ARRAY_SIZE(cols), &rep);
+	r = new_report(stocktake_cols, cols, ARRAY_SIZE(cols), &rep);
 	c = (struct stock_ctx){.rep = rep, .now = o.now};
 	if (r >= 0 && reg)
 		r = inv_report_stocktake(ir, reg, o.now - o.unseen, stocktake_row, &c);
@@ -343,12 +357,7 @@ int cmd_stocktake(int argc, char **argv)
 		r = c.r;
 	inv_report_close(ir);
 	registry_free(reg);
-	if (r < 0) {
-		report_free(rep);
-		fprintf(stderr, _("mediagatectl stocktake: %s\n"), strerror(-r));
-		return 1;
-	}
-	return finish(rep, &o);
+	return finish(rep, &o, r, _("mediagatectl stocktake: %s\n"));
 }
 
 /* ---- history ---------------------------------------------------------- */
@@ -380,16 +389,10 @@ int cmd_history(int argc, char **argv)
 	struct stock_ctx c;
 	int r;
 
-	r = parse(argc, argv, true, &o);
+	r = start(argc, argv, true, &o, NULL, &ir);
 	if (r >= 0)
 		return r;
-	if (open_inventory(&o, &ir) < 0)
-		return 1;
-	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
-		cols[i] = history_cols[i];
-		cols[i].title = _(history_cols[i].title);
-	}
-	r = report_new(cols, ARRAY_SIZE(cols), &rep);
+	r = new_report(history_cols, cols, ARRAY_SIZE(cols), &rep);
 	c = (struct stock_ctx){.rep = rep};
 	if (r >= 0)
 		r = inv_report_history(ir, o.medium, history_row, &c);
@@ -404,10 +407,5 @@ int cmd_history(int argc, char **argv)
 	}
 	if (r > 0)
 		r = c.r;
-	if (r < 0) {
-		report_free(rep);
-		fprintf(stderr, _("mediagatectl history: %s\n"), strerror(-r));
-		return 1;
-	}
-	return finish(rep, &o);
+	return finish(rep, &o, r, _("mediagatectl history: %s\n"));
 }
