@@ -330,6 +330,18 @@ const char *admin_registry_path(const char *opt, const char *policy_path, char *
 	return buf;
 }
 
+void admin_medium_id(const char *opt, const char *luks_uuid, char ret[64])
+{
+	if (opt) {
+		snprintf(ret, 64, "%s", opt);
+		return;
+	}
+	snprintf(ret, 64, "MG-%.8s", luks_uuid);
+	for (char *c = ret; *c; c++)
+		if (*c >= 'a' && *c <= 'f')
+			*c = (char)(*c - 32);
+}
+
 void admin_date(int64_t t, char ret[16])
 {
 	time_t tt = (time_t)t;

@@ -88,6 +88,10 @@ const char *admin_registry_path(const char *opt, const char *policy_path, char *
 /* Load the policy (owner/mode checked) and print its diagnostics on error. */
 int admin_load_policy(const char *path, struct policy **ret);
 
+/* The medium id: @opt if given, else "MG-" and the first 8 hex digits of
+ * @luks_uuid in upper case. */
+void admin_medium_id(const char *opt, const char *luks_uuid, char ret[64]);
+
 /* "YYYY-MM-DD" (local time) of @t. */
 void admin_date(int64_t t, char ret[16]);
 /* "YYYY-MM-DD HH:MM" (local time), "" for 0. */

@@ -291,15 +291,7 @@ int cmd_enroll(int argc, char **argv)
 			strerror(-r));
 		goto out;
 	}
-	if (o.medium_id) {
-		snprintf(medium_id, sizeof(medium_id), "%s", o.medium_id);
-	} else {
-		/* MG- and the first 8 hex digits of the LUKS UUID, upper case */
-		snprintf(medium_id, sizeof(medium_id), "MG-%.8s", uuid);
-		for (char *c = medium_id; *c; c++)
-			if (*c >= 'a' && *c <= 'f')
-				*c = (char)(*c - 32);
-	}
+	admin_medium_id(o.medium_id, uuid, medium_id);
 	if (strcmp(o.fs, "none")) {
 		r = make_filesystem(o.device, o.fs, o.label, pass, pass_len);
 		if (r < 0)

@@ -135,14 +135,7 @@ int cmd_register(int argc, char **argv)
 			device);
 		goto out;
 	}
-	if (mid) {
-		snprintf(medium_id, sizeof(medium_id), "%s", mid);
-	} else {
-		snprintf(medium_id, sizeof(medium_id), "MG-%.8s", m.luks_uuid);
-		for (char *s = medium_id; *s; s++)
-			if (*s >= 'a' && *s <= 'f')
-				*s = (char)(*s - 32);
-	}
+	admin_medium_id(mid, m.luks_uuid, medium_id);
 	r = admin_register_medium(&(struct admin_medium){
 		.event = "register",
 		.device = device,
