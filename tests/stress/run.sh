@@ -8,7 +8,8 @@
 #
 # Logs: BUILD_DIR/stress/vm/<kernel>/run/ (as tests/vm/README.md says).
 # Environment: VM_KERNELS (default "6.12 6.1"), STRESS="30 31" (which faults),
-# STRESS_KILL9=100, STRESS_RELOADS=10, STRESS_CYCLES=500 (trial counts),
+# STRESS_KILL9=100, STRESS_RELOADS=10, STRESS_POLICY=1 (rounds of the three
+# bad files), STRESS_DISKFULL=10, STRESS_SYSLOG=5, STRESS_CYCLES=500 (trials),
 # plus everything tests/vm/run.sh takes.
 set -uo pipefail
 build=${1:?usage: tests/stress/run.sh BUILD_DIR}
@@ -19,6 +20,7 @@ kernels=${VM_KERNELS:-6.12 6.1}
 export MG_VM_SCENARIO_DIRS="${MG_VM_SCENARIO_DIRS:-} tests/stress/guest"
 export MG_VM_EXTRA_BINS="${MG_VM_EXTRA_BINS:-} $sq"
 export VM_APPEND="${VM_APPEND:-} mg.kill9=${STRESS_KILL9:-100} mg.reloads=${STRESS_RELOADS:-10} mg.cycles=${STRESS_CYCLES:-500}"
+VM_APPEND+=" mg.policyrounds=${STRESS_POLICY:-1} mg.diskfull=${STRESS_DISKFULL:-10} mg.syslogrounds=${STRESS_SYSLOG:-5}"
 export VM_TIMEOUT=${VM_TIMEOUT:-9000}
 # the daemon of this build; the VM logs apart from make vm-check's
 export MEDIAGATED=${MEDIAGATED:-$top/$build/mediagated}

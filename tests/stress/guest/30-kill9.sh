@@ -1,5 +1,5 @@
 # 30-kill9 (fault 1): the daemon is killed with SIGKILL at a random moment
-# (0-1.5 s) after a stick is plugged. While it is dead the stick must never be
+# (0-2.5 s) after a stick is plugged. While it is dead the stick must never be
 # usable without a verdict: no disk that takes a raw write, no read-write
 # mount. After the restart the stick is decided (audit line, disk read-only
 # by policy). mg.kill9=N trials (default 100); the seed is printed.
@@ -12,11 +12,11 @@ scenario() {
 }
 
 trial() {
-	local s=$1 d
+	local s=$1 d ms
 	: >"$DLOG.trial"
 	stick_plug "$s"
-	sleep "0.$((RANDOM % 15))"
-	[[ $((RANDOM % 10)) -lt 5 ]] && sleep 1
+	ms=$((RANDOM % 2500))
+	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
 	d_kill9
 	# dead daemon: the stick is held or carries the verdict given before the kill
 	sleep 1
