@@ -21,6 +21,7 @@
 #include "token.h"
 #include "cli.h"
 #include "diag.h"
+#include "fileutil.h"
 #include "macro.h"
 #include "nls.h"
 #include "strutil.h"
@@ -132,11 +133,9 @@ static int read_key_file(const char *path, char **ret, size_t *ret_len)
 	size_t n = 0;
 	struct stat st;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
+	fd = fileutil_open_regular(path, &st);
+	if (fd < 0)
+		return fd;
 	buf = calloc(1, ADMIN_PASS_MAX + 1);
 	if (!buf)
 		return -ENOMEM;

@@ -1,9 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* fileutil: whole reads and writes on a file descriptor. See fileutil.h. */
+/* fileutil: regular files, whole reads and writes. See fileutil.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "fileutil.h"
+
+int fileutil_open_regular(const char *path, struct stat *ret_st)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	*ret_st = st;
+	return fd;
+}
 
 int fileutil_write_all(int fd, const void *buf, size_t len)
 {

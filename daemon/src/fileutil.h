@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * fileutil: whole reads and writes on a file descriptor, retried on EINTR
- * and on short transfers (orgkey and registry_write keep their own files).
+ * fileutil: opening a regular file, whole reads and writes on a file
+ * descriptor (retried on EINTR and short transfers), for the modules that
+ * keep their own files (orgkey, registry_write) and the admin CLI.
  */
 #ifndef MEDIAGATE_FILEUTIL_H
 #define MEDIAGATE_FILEUTIL_H
 
 #include <stddef.h>
+#include <sys/stat.h>
+
+/* Open @path read-only (close-on-exec, never a controlling tty); it must be
+ * a regular file (-EINVAL otherwise). Returns the fd (*@ret_st: its stat)
+ * or -errno. */
+int fileutil_open_regular(const char *path, struct stat *ret_st);
 
 /* Write all of @len bytes of @buf to @fd. */
 int fileutil_write_all(int fd, const void *buf, size_t len);

@@ -175,11 +175,9 @@ static int read_key_file(const char *path, bool private, BIO **ret_bio)
 	BIO *b;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
+	fd = fileutil_open_regular(path, &st);
+	if (fd < 0)
+		return fd;
 	if (private && (st.st_mode & 077))
 		return -EPERM;
 	if (!private && (st.st_mode & 022))

@@ -27,17 +27,15 @@ static int read_current(const char *path, char **ret_buf, size_t *ret_len, struc
 	size_t n = 0;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == ENOENT) {
+	fd = fileutil_open_regular(path, &st);
+	if (fd == -ENOENT) {
 		memset(ret_st, 0, sizeof(*ret_st));
 		*ret_buf = calloc(1, 1);
 		*ret_len = 0;
 		return *ret_buf ? 0 : -ENOMEM;
 	}
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
+	if (fd < 0)
+		return fd;
 	if ((uint64_t)st.st_size > REGISTRY_WRITE_MAX)
 		return -EFBIG;
 	buf = malloc((size_t)st.st_size + 1);
