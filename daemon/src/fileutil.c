@@ -2,9 +2,12 @@
 /* fileutil: regular files, whole reads and writes. See fileutil.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "fileutil.h"
+#include "macro.h"
 
 int fileutil_open_regular(const char *path, struct stat *ret_st)
 {
@@ -42,6 +45,27 @@ int fileutil_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int fileutil_write_temp(const char *path, const char *suffix, const void *buf, size_t len,
+			char **ret_tmp)
+{
+	_cleanup_free_ char *tmp = NULL;
+	int fd, r;
+
+	if (asprintf(&tmp, "%s%s", path, suffix) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = fileutil_write_all(fd, buf, len);
+	if (r < 0) {
+		unlink(tmp);
+		close(fd);
+		return r;
+	}
+	*ret_tmp = TAKE_PTR(tmp);
+	return fd;
 }
 
 int fileutil_read_all(int fd, void *buf, size_t size, size_t *ret_len)

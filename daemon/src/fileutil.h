@@ -15,6 +15,13 @@
  * or -errno. */
 int fileutil_open_regular(const char *path, struct stat *ret_st);
 
+/* A new temporary file named @path + @suffix (ending in XXXXXX, see
+ * mkostemp) holding @len bytes of @buf, for a rename over @path. Returns its
+ * fd (*@ret_tmp: its name, malloc'ed) or -errno; a file that could not be
+ * written is removed again. */
+int fileutil_write_temp(const char *path, const char *suffix, const void *buf, size_t len,
+			char **ret_tmp);
+
 /* Write all of @len bytes of @buf to @fd. */
 int fileutil_write_all(int fd, const void *buf, size_t len);
 

@@ -138,13 +138,10 @@ static int save_public(const struct orgkey *k, const char *path)
 	r = orgkey_public_pem(k, &pem);
 	if (r < 0)
 		return r;
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = fileutil_write_temp(path, ".XXXXXX", pem, strlen(pem), &tmp);
 	if (fd < 0)
-		return -errno;
-	r = fileutil_write_all(fd, pem, strlen(pem));
-	if (r >= 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+		return fd;
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
 		r = -errno;
 	if (r >= 0 && rename(tmp, path) < 0)
 		r = -errno;

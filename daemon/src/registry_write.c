@@ -57,15 +57,12 @@ static int replace_file(const char *path, const char *buf, size_t len, const str
 {
 	_cleanup_free_ char *tmp = NULL, *dcopy = NULL;
 	_cleanup_close_ int fd = -1, dfd = -1;
-	int r;
+	int r = 0;
 
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = fileutil_write_temp(path, ".tmp.XXXXXX", buf, len, &tmp);
 	if (fd < 0)
-		return -errno;
-	r = fileutil_write_all(fd, buf, len);
-	if (r >= 0 && fchmod(fd, old->st_mode ? (old->st_mode & 07755) : 0644) < 0)
+		return fd;
+	if (fchmod(fd, old->st_mode ? (old->st_mode & 07755) : 0644) < 0)
 		r = -errno;
 	if (r >= 0 && old->st_mode && geteuid() == 0 && fchown(fd, old->st_uid, old->st_gid) < 0)
 		r = -errno;
