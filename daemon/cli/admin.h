@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * admin: helpers shared by the administrator verbs (enroll, register,
- * unregister, retire, org-key, reports): passphrase input, confirmation,
- * the stick's USB identity, default paths, and the syslog record of every
- * change to the ledger.
+ * unregister, retire, verify, org-key, reports): the command line,
+ * passphrase input, confirmation, the stick's USB identity, default paths,
+ * loading the registry, and the syslog record of every change to the ledger.
  */
 #ifndef MEDIAGATE_ADMIN_H
 #define MEDIAGATE_ADMIN_H
