@@ -5,7 +5,7 @@
  *   mgtest serve FIFO [--replay]   own the device; print every record as one
  *                                  "EV ..." line; run commands read from FIFO
  *                                  ("<id> verdict H allow|readonly|deny [N=V..]",
- *                                  "<id> replay|abi|desc H|release|probe|quit"),
+ *                                  "<id> replay|present|abi|desc H|release|probe|quit"),
  *                                  answering "RES id=<id> cmd=... rc=..."
  *   mgtest read [-t MS] [-n N] [--replay]   one-shot: print records, then exit
  *   mgtest abi                     one-shot GET_ABI
@@ -54,6 +54,7 @@ static const char *const type_names[] = {
 	[MEDIAGATE_EV_TAMPER] = "tamper",
 	[MEDIAGATE_EV_REMOVED] = "removed",
 	[MEDIAGATE_EV_OVERFLOW] = "overflow",
+	[MEDIAGATE_EV_PRESENT] = "present",
 };
 static const char *const verdict_names[] = {"none", "allow", "readonly", "deny"};
 
@@ -182,6 +183,8 @@ static void print_event(const struct mediagate_event *ev)
 		fputs("present,", stdout);
 	if (ev->flags & MEDIAGATE_EVF_STRICT)
 		fputs("strict,", stdout);
+	if (ev->flags & MEDIAGATE_EVF_UNDER_DEVICE)
+		fputs("under_device,", stdout);
 	if (ev->flags & MEDIAGATE_EVF_TRUNCATED)
 		fputs("truncated,", stdout);
 	printf(" bus=%u dev=%u vid=%04x pid=%04x bcd=%04x class=%02x/%02x/%02x", ev->busnum,
@@ -451,6 +454,10 @@ static bool command(int fd, char *line)
 	} else if (!strcmp(cmd, "release")) {
 		r = ioctl(fd, MEDIAGATE_IOC_RELEASE_ALL);
 		printf("RES id=%s cmd=release rc=%s count=%d\n", id,
+		       r < 0 ? errno_name(errno) : "0", r < 0 ? 0 : r);
+	} else if (!strcmp(cmd, "present")) {
+		r = ioctl(fd, MEDIAGATE_IOC_LIST_PRESENT);
+		printf("RES id=%s cmd=present rc=%s count=%d\n", id,
 		       r < 0 ? errno_name(errno) : "0", r < 0 ? 0 : r);
 	} else if (!strcmp(cmd, "probe")) {
 		r = run_probes(fd);

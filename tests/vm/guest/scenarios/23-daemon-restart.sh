@@ -1,4 +1,5 @@
-# 23-daemon-restart (issue 4, Restart and Reload): a restarted daemon learns
+# 23-daemon-restart (issue 4, Restart and Reload): the kernel lists decided
+# devices (MEDIAGATE_IOC_LIST_PRESENT, checked with mgtest first); a restarted daemon learns
 # the devices decided before it started (MEDIAGATE_IOC_LIST_PRESENT) and
 # re-evaluates them like the ones it decided itself:
 #   unknown plain stick, daemon running      -> read-only
@@ -48,6 +49,39 @@ policy() {
 	chmod 0644 "$CONF"
 }
 
+# 0. the module alone (mgtest): LIST_PRESENT queues a PRESENT record per
+#    decided entry with its verdict, the inherited interface flagged, and
+#    nothing for a hold still pending (that is REPLAY's)
+kernel_list() {
+	local ev h r k
+	mg_start || return 1
+	ev_mark
+	check k-plug req plug-storage k23 vfat LISTPRES23
+	if ! ev=$(ev_wait 20 "type=held .*serial=LISTPRES23"); then
+		nok k-held "no HELD for LISTPRES23: $(tail -n 3 "$EVLOG")"
+		return 1
+	fi
+	h=$(ev_get "$ev" handle)
+	r=$(mg_cmd present)
+	expect k-present-pending-not-listed "$(ev_get "$r" count)" 0
+	check k-verdict-readonly mg_cmd verdict "$h" readonly
+	ev_wait 10 "type=applied handle=$h " >/dev/null
+	wait_until 30 disk_of "$(usb_by_serial LISTPRES23)" >/dev/null # interfaces bound
+	ev_mark
+	r=$(mg_cmd present)
+	expect k-present-count "$(ev_get "$r" count)" 2
+	ev_wait 10 "type=present handle=$h level=device verdict=readonly flags=- .*serial=LISTPRES23" \
+		>/dev/null && ok k-present-device || nok k-present-device "$(tail -n 4 "$EVLOG")"
+	ev_wait 10 "type=present handle=[0-9]+ level=interface verdict=readonly flags=under_device," \
+		>/dev/null && ok k-present-intf-flagged || nok k-present-intf-flagged "$(tail -n 4 "$EVLOG")"
+	k=$(grep -c "^SEQGAP" "$EVLOG")
+	expect k-no-seq-gap "$k" 0
+	mg_stop
+	req unplug k23 >/dev/null
+	wait_until 20 eval '! usb_by_serial LISTPRES23 >/dev/null' || nok k-unplug "LISTPRES23 still there"
+	return 0
+}
+
 scenario() {
 	body
 	[[ -f $RUN/daemon23.pid ]] && d_stop
@@ -61,6 +95,7 @@ body() {
 		nok daemon-present "mediagated not in the initramfs"
 		return
 	fi
+	kernel_list || return
 	mkdir -p /etc/mediagate
 	policy "readonly storage"
 	echo "medium VM-0001 luks2 $LUKS_UUID usb 46f4:0001 serial \"REG00001\" owner \"VM Test\" asset \"VM-1\" enrolled 2026-11-21" \
