@@ -79,6 +79,9 @@ has() {
 	if [[ $2 == $3 ]]; then ok "$1"; else nok "$1" "'$2' does not match '$3'"; fi
 }
 
+# put MODE SRC DST: a root-owned copy
+put() { cp "$2" "$3" && chown 0:0 "$3" && chmod "$1" "$3"; }
+
 setup() {
 	mg_load || return 1
 	if ! command -v mediagatectl >/dev/null || [[ ! -f $LC/registry ]]; then
@@ -86,11 +89,10 @@ setup() {
 		return 1
 	fi
 	mkdir -p /etc/mediagate /var/lib/mediagate /run/mediagate /var/log /media/taro
-	install -m 0644 "$LC/mediagate.conf" "$CONF"
-	install -m 0644 "$LC/registry" /etc/mediagate/registry
-	install -m 0644 "$LC/org.pub" /etc/mediagate/org.pub
-	install -m 0600 "$LC/org.key" /etc/mediagate/org.key
-	install -m 0600 "$LC/company.key" /root/company.key
+	# (busybox has no install)
+	put 0644 "$LC/mediagate.conf" "$CONF" && put 0644 "$LC/registry" /etc/mediagate/registry &&
+		put 0644 "$LC/org.pub" /etc/mediagate/org.pub && put 0600 "$LC/org.key" /etc/mediagate/org.key &&
+		put 0600 "$LC/company.key" /root/company.key || { nok lc-files "cannot install $LC files"; return 1; }
 	rm -f /var/lib/mediagate/inventory.db* /run/mediagate/control
 	if [[ ! -S /dev/log ]]; then
 		syslogd -n -O "$SYSLOG" &
