@@ -29,16 +29,16 @@ struct registry_entry {
 	char serial[IDENT_STR_MAX];
 	char owner[128];
 	char asset[64];
-	char enrolled[32];	/* YYYY-MM-DD */
-	char retired[32];	/* "" while in service */
+	char enrolled[32]; /* YYYY-MM-DD */
+	char retired[32]; /* "" while in service */
 	unsigned int line;
 };
 
-struct registry;	/* opaque */
+struct registry; /* opaque */
 
 int registry_load(const char *path, struct registry **ret_reg, struct diag_list *diags);
-int registry_parse_buffer(const char *name, const char *buf, size_t len,
-			  struct registry **ret_reg, struct diag_list *diags);
+int registry_parse_buffer(const char *name, const char *buf, size_t len, struct registry **ret_reg,
+			  struct diag_list *diags);
 void registry_free(struct registry *r);
 size_t registry_count(const struct registry *r);
 const struct registry_entry *registry_find_uuid(const struct registry *r, const char *luks_uuid);
@@ -49,7 +49,7 @@ const struct registry_entry *registry_find_medium(const struct registry *r, cons
  * lookup: a retired stick has no LUKS header left to find it by.
  */
 const struct registry_entry *registry_find_retired_usb(const struct registry *r, uint16_t vid,
-							uint16_t pid, const char *serial);
+						       uint16_t pid, const char *serial);
 /* Entry @i (0-based, file order), or NULL past the end: for listings. */
 const struct registry_entry *registry_entry_at(const struct registry *r, size_t i);
 /* Canonical line for an entry, for writers (enroll) and golden tests. */
