@@ -90,8 +90,9 @@ int cmd_register(int argc, char **argv)
 			opts, ARRAY_SIZE(opts), &device);
 	if (r >= 0)
 		return r;
-	if ((mid && !token_valid_medium_id(mid)) || strlen(owner) >= 128 || strlen(asset) >= 64 ||
-	    !str_is_clean(owner, strlen(owner)) || !str_is_clean(asset, strlen(asset))) {
+	if (!owner || !asset || (mid && !token_valid_medium_id(mid)) || strlen(owner) >= 128 ||
+	    strlen(asset) >= 64 || !str_is_clean(owner, strlen(owner)) ||
+	    !str_is_clean(asset, strlen(asset))) {
 		fprintf(stderr, _("mediagatectl register: bad medium id, owner or asset\n"));
 		return 2;
 	}

@@ -111,7 +111,7 @@ int decide_hold(const struct policy *p, const struct registry *reg,
 			snprintf(v.medium_id, sizeof(v.medium_id), "%s", e->medium_id);
 	}
 	policy_decide(p, dev, v.have_media ? &v.media : NULL, &v.dec);
-	if (reg && dev && !v.dec.needs_media && !v.media.registered) {
+	if (reg && !v.dec.needs_media && !v.media.registered) {
 		e = registry_find_retired_usb(reg, dev->vid, dev->pid, dev->serial);
 		if (e) {
 			snprintf(v.retired_medium, sizeof(v.retired_medium), "%s", e->medium_id);
