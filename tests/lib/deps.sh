@@ -12,7 +12,7 @@ pkgs=(
 	libcmocka-dev umockdev libumockdev-dev sqlite3 cryptsetup-bin valgrind
 	gettext locales
 	# kernel module and VM tests
-	linux-headers-amd64 linux-headers-6.12-amd64 pahole kmod
+	linux-headers-amd64 linux-headers-6.12-amd64 pahole kmod linux-source-6.12
 	qemu-system-x86 busybox-static udev socat dosfstools fdisk e2fsprogs cpio
 	xz-utils util-linux dmsetup sg3-utils
 	# packaging: man pages, make install, make deb, lintian, DKMS (tests/packaging)
