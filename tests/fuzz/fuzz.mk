@@ -18,7 +18,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter $(FUZZ_SAN)
 # The pure modules, by pattern: parsers, printers, matcher, identity helpers.
 # Each target links the part it needs, so one module's work in progress does
 # not hold the others up.
-FUZZ_BASE_SRCS = $(wildcard daemon/src/strutil.c daemon/src/diag.c daemon/src/ident_util.c \
+FUZZ_BASE_SRCS = $(wildcard daemon/src/strutil.c daemon/src/diag.c daemon/src/ident_util.c daemon/src/fileutil.c \
 	daemon/src/ident_desc*.c)
 FUZZ_policy_SRCS = $(FUZZ_BASE_SRCS) $(wildcard daemon/src/policy*.c)
 FUZZ_registry_SRCS = $(FUZZ_BASE_SRCS) $(wildcard daemon/src/registry*.c)

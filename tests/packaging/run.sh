@@ -54,7 +54,7 @@ for page in man/*.[1-8]; do
 done
 
 # every verb of the table in daemon/cli/mediagatectl.c
-verbs=$(grep -o '{ "[a-z-]*", cmd_' daemon/cli/mediagatectl.c | cut -d'"' -f2)
+verbs=$(grep -o '{ *"[a-z-]*", cmd_' daemon/cli/mediagatectl.c | cut -d'"' -f2)
 missing=()
 for v in $verbs; do
 	grep -Eq "^\.B[IR]? ${v//-/\\\\-}( |$)" man/mediagatectl.8 || missing+=("$v")
@@ -95,7 +95,7 @@ opts_missing() { # PAGE OPTION...
 	shift
 	for o in "$@"; do grep -qw -- "$o" <<<"$text" || echo "$o"; done
 }
-ctl_opts=$( { for v in $(grep -o '{ "[a-z-]*", cmd_[a-z_]*' daemon/cli/mediagatectl.c |
+ctl_opts=$( { for v in $(grep -o '{ *"[a-z-]*", cmd_[a-z_]*' daemon/cli/mediagatectl.c |
 		grep -v cmd_daemon_request | cut -d'"' -f2); do
 		"$build/mediagatectl" "$v" --help 2>&1
 	done
