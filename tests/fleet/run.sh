@@ -9,6 +9,8 @@
 # desktop's socket as program mediagated, facility authpriv; the test shows
 # them as rows in PostgreSQL. Then: a re-sent batch is stored once, and 1000
 # events logged while the central rsyslog is down all arrive, none twice.
+# Last, the real mediagated (--audit-format json, fake kernel fleet-kernel.c)
+# decides three holds and its own lines arrive as rows, each once.
 # Needs root (the cluster runs as user postgres) and the Debian packages
 # rsyslog, rsyslog-relp, rsyslog-pgsql, postgresql, libpq-dev (make deps).
 set -u
@@ -278,6 +280,71 @@ done
 	fail fleet-reports-identical-db-and-local "$same of 9 identical"
 echo "--- mediagatectl stocktake --unseen 1d --db $url"
 "$ctl" stocktake --unseen 1d --now "$now" --registry "$tmp/registry" --db "$url"
+
+# 6. The real daemon: build/mediagated --audit-format json against a fake
+# kernel (fleet-kernel.c, kdev's Unix socket mode) decides three holds; its
+# own audit lines go to the desktop's socket (a private /dev/log in a mount
+# namespace) and through both rsyslogs into PostgreSQL, each row once.
+kern=$tmp/fleet-kernel
+cat >"$tmp/daemon.conf" <<-'EOF_POLICY'
+	block    storage with-interface { hid }
+	readonly storage
+	allow    any
+EOF_POLICY
+# shellcheck disable=SC2086
+if cc -D_GNU_SOURCE -Iinclude -Idaemon/src -std=gnu11 -Wall -Wextra -Werror $san -g -o "$kern" \
+	tests/fleet/fleet-kernel.c >"$tmp/cc.log" 2>&1; then
+	"$kern" "$tmp/kernel.sock" FLEETD >"$tmp/kernel.out" 2>"$tmp/kernel.err" &
+	kpid=$!
+	pids+=("$kpid")
+	wait_for 10 "[[ -S $tmp/kernel.sock ]]"
+	mkdir "$tmp/olddev"
+	# shellcheck disable=SC2016
+	unshare -m -- bash -c 'mount --make-rprivate / && mount --bind /dev "$1/olddev" &&
+		mount -t tmpfs -o mode=0755 tmpfs /dev || exit 99
+		for n in null zero random urandom; do ln -s "$1/olddev/$n" /dev/$n; done
+		ln -s "$1/desktop/log" /dev/log
+		exec "$2" -d --no-udev --no-owner-check -c "$1/daemon.conf" --dev "$1/kernel.sock" \
+			--db "" --control "" --audit-format json' fleet-daemon "$tmp" "$build/mediagated" \
+		>"$tmp/daemon.out" 2>"$tmp/daemon.err" &
+	dpid=$!
+	pids+=("$dpid")
+	timeout 30 tail --pid="$kpid" -f /dev/null
+	wait "$kpid"
+	krc=$?
+	kill "$dpid" 2>/dev/null
+	timeout 30 tail --pid="$dpid" -f /dev/null
+	echo "--- fake kernel verdicts (handle verdict): $(tr '\n' ' ' <"$tmp/kernel.out")"
+	[[ $krc == 0 && $(cat "$tmp/kernel.out") == $'1 1\n2 2\n3 3' ]] &&
+		pass fleet-daemon-decides ||
+		fail fleet-daemon-decides "rc $krc: $(cat "$tmp/kernel.err" "$tmp/daemon.err" | tail -5)"
+	# Every line the daemon wrote (its stdout copy) becomes exactly one row.
+	nlines=$(grep -c '^event=' "$tmp/daemon.out")
+	dq() { q "SELECT $1 FROM events WHERE seq > 1000000000000000 ${2:-}"; }
+	wait_for 60 '[[ $(dq "count(*)") -ge $nlines ]]'
+	sleep 2
+	echo "--- rows from the real daemon:"
+	psql -P pager=off -c "SELECT seq, type, line FROM events WHERE seq > 1000000000000000
+		ORDER BY seq"
+	dq line "ORDER BY seq" >"$tmp/daemon.rows"
+	if [[ $nlines -ge 3 ]] && cmp -s "$tmp/daemon.rows" <(grep '^event=' "$tmp/daemon.out"); then
+		pass fleet-daemon-lines-once
+	else
+		fail fleet-daemon-lines-once "$(dq "count(*)") rows for $nlines lines"
+		diff "$tmp/daemon.rows" <(grep '^event=' "$tmp/daemon.out") | head
+	fi
+	want="verdict FLEETD1 allow $tmp/daemon.conf:3
+verdict FLEETD2 readonly $tmp/daemon.conf:2
+verdict FLEETD3 block $tmp/daemon.conf:1"
+	got=$(dq "type || ' ' || substring(line from 'serial=\"([^\"]*)\"') || ' ' ||
+		substring(line from ' verdict=([a-z]+)') || ' ' ||
+		substring(line from 'rule=\"([^\"]*)\"')" "AND type = 'verdict' ORDER BY seq")
+	[[ $got == "$want" && $(dq "count(DISTINCT seq)") == $(dq "count(*)") ]] &&
+		pass fleet-daemon-verdict-rows || fail fleet-daemon-verdict-rows "got: $got"
+else
+	cat "$tmp/cc.log"
+	fail fleet-kernel-build
+fi
 
 if [[ $fails -ne 0 ]]; then
 	echo "--- central rsyslog:"
