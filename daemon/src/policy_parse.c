@@ -907,6 +907,14 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len, struct po
 		r = -ENOMEM;
 	else if (ps.lx.n_errors)
 		r = -EINVAL;
+	else if (p->n_rules == 0 && !p->default_verdict) {
+		/* An emptied or truncated file must not silently hand every
+		 * device to the built-in default on a reload. */
+		diag_add(diags, p->file, 0, 0,
+			 "no rules and no 'set default': refusing an empty policy (say what "
+			 "you mean, e.g. 'set default block' or a rule)");
+		r = -EINVAL;
+	}
 	if (r < 0) {
 		policy_free(p);
 		return r;

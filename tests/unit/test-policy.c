@@ -157,9 +157,10 @@ static void test_print_exact(void **state)
 static void test_roundtrip(void **state)
 {
 	static const char *const inputs[] = {
-		"",
+		"set default block\n",
 		"allow any\n",
-		"set registry \"/r \\\"q\\\"\"\nset encryption luks1 cipher any min-key-bits 0\n",
+		"set registry \"/r \\\"q\\\"\"\nset encryption luks1 cipher any min-key-bits 0\n"
+		"set default readonly\n",
 		"list a = { \"x\" \"\\xff\\x01z\" }\nlist b = { $a \"y\" }\n"
 		"block hid vendor $b product { $a \"\xe6\x97\xa5\" } label \"\\x7f\" media plain\n",
 		"list i = { 03:01:* *:*:* wireless }\nblock any with-interface one-of $i connect "
@@ -297,7 +298,8 @@ static void test_settings(void **state)
 	policy_free(p);
 
 	p = parse_ok(
-		"set registry \"/var/reg\"\nset encryption luks1 min-key-bits 256 cipher xts\n");
+		"set registry \"/var/reg\"\nset encryption luks1 min-key-bits 256 cipher xts\n"
+		"set default allow\n");
 	enc = policy_encryption(p);
 	assert_string_equal(policy_registry_path(p), "/var/reg");
 	assert_int_equal(enc->luks_version, 1);
