@@ -297,9 +297,8 @@ static void test_settings(void **state)
 	assert_int_equal(policy_rule_count(p), 1);
 	policy_free(p);
 
-	p = parse_ok(
-		"set registry \"/var/reg\"\nset encryption luks1 min-key-bits 256 cipher xts\n"
-		"set default allow\n");
+	p = parse_ok("set registry \"/var/reg\"\nset encryption luks1 min-key-bits 256 cipher xts\n"
+		     "set default allow\n");
 	enc = policy_encryption(p);
 	assert_string_equal(policy_registry_path(p), "/var/reg");
 	assert_int_equal(enc->luks_version, 1);
