@@ -98,47 +98,6 @@ void inv_report_close(struct inv_report *ir)
 	free(ir);
 }
 
-static void col_str(sqlite3_stmt *st, int col, char *dst, size_t sz)
-{
-	const unsigned char *s = sqlite3_column_text(st, col);
-	size_t n = s ? (size_t)sqlite3_column_bytes(st, col) : 0;
-
-	if (n >= sz)
-		n = sz - 1;
-	if (n)
-		memcpy(dst, s, n);
-	dst[n] = '\0';
-	/* a NUL inside the stored text ends it here */
-}
-
-#define MEDIA_SELECT_COLS                                                                          \
-	"SELECT id, vid, pid, serial, manufacturer, product, medium_id, registered,"               \
-	" media_kind, luks_uuid, fs_uuid, fs_label, first_seen, last_seen, last_host,"             \
-	" last_user, mount_count, last_verdict"
-
-static void read_medium(sqlite3_stmt *st, struct inv_medium *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->id = sqlite3_column_int64(st, 0);
-	m->vid = (uint16_t)sqlite3_column_int(st, 1);
-	m->pid = (uint16_t)sqlite3_column_int(st, 2);
-	col_str(st, 3, m->serial, sizeof(m->serial));
-	col_str(st, 4, m->manufacturer, sizeof(m->manufacturer));
-	col_str(st, 5, m->product, sizeof(m->product));
-	col_str(st, 6, m->medium_id, sizeof(m->medium_id));
-	m->registered = sqlite3_column_int(st, 7) != 0;
-	col_str(st, 8, m->media_kind, sizeof(m->media_kind));
-	col_str(st, 9, m->luks_uuid, sizeof(m->luks_uuid));
-	col_str(st, 10, m->fs_uuid, sizeof(m->fs_uuid));
-	col_str(st, 11, m->fs_label, sizeof(m->fs_label));
-	m->first_seen = sqlite3_column_int64(st, 12);
-	m->last_seen = sqlite3_column_int64(st, 13);
-	col_str(st, 14, m->last_host, sizeof(m->last_host));
-	col_str(st, 15, m->last_user, sizeof(m->last_user));
-	m->mount_count = sqlite3_column_int64(st, 16);
-	col_str(st, 17, m->last_verdict, sizeof(m->last_verdict));
-}
-
 int inv_report_media(struct inv_report *ir, void (*fn)(const struct inv_medium *m, void *userdata),
 		     void *userdata)
 {
@@ -148,11 +107,11 @@ int inv_report_media(struct inv_report *ir, void (*fn)(const struct inv_medium *
 
 	if (ir->fleet)
 		return fleetdb_media(ir->fleet, fn, userdata);
-	r = prepare(ir, MEDIA_SELECT_COLS " FROM media ORDER BY last_seen DESC, id", &st);
+	r = prepare(ir, INV_MEDIA_SELECT " FROM media ORDER BY last_seen DESC, id", &st);
 	if (r < 0)
 		return r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		read_medium(st, &m);
+		inv_read_medium(st, &m);
 		fn(&m, userdata);
 		n++;
 	}
@@ -212,8 +171,8 @@ static int collect_seen(struct inv_report *ir, const struct registry *reg,
 		if (last <= s->last_seen)
 			continue;
 		s->last_seen = last;
-		col_str(st, 6, s->last_host, sizeof(s->last_host));
-		col_str(st, 7, s->last_user, sizeof(s->last_user));
+		inv_col_str(st, 6, s->last_host, sizeof(s->last_host));
+		inv_col_str(st, 7, s->last_user, sizeof(s->last_user));
 		s->mount_count = sqlite3_column_int64(st, 8);
 	}
 	return r == SQLITE_DONE ? 0 : (sql_errno(r) ?: -EIO);

@@ -360,7 +360,7 @@ int inv_record_event(struct inv *inv, int64_t time, const char *type, const char
 	return append_event(inv, time, type, 0, host, line);
 }
 
-static void col_str(sqlite3_stmt *st, int col, char *dst, size_t sz)
+void inv_col_str(sqlite3_stmt *st, int col, char *dst, size_t sz)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 	size_t n = s ? (size_t)sqlite3_column_bytes(st, col) : 0;
@@ -372,12 +372,7 @@ static void col_str(sqlite3_stmt *st, int col, char *dst, size_t sz)
 	dst[n] = '\0';
 }
 
-#define MEDIA_COLUMNS                                                                              \
-	"SELECT id, vid, pid, serial, manufacturer, product, medium_id, registered,"               \
-	" media_kind, luks_uuid, fs_uuid, fs_label, first_seen, last_seen, last_host,"             \
-	" last_user, mount_count, last_verdict FROM media"
-
-static void read_medium(sqlite3_stmt *st, struct inv_medium *ret);
+#define MEDIA_COLUMNS INV_MEDIA_SELECT " FROM media"
 
 int inv_get_medium(struct inv *inv, uint16_t vid, uint16_t pid, const char *serial,
 		   struct inv_medium *ret)
@@ -397,33 +392,33 @@ int inv_get_medium(struct inv *inv, uint16_t vid, uint16_t pid, const char *seri
 		return -ENOENT;
 	if (r != SQLITE_ROW)
 		return sql_errno(r) ?: -EIO;
-	read_medium(st, &m);
+	inv_read_medium(st, &m);
 	*ret = m;
 	return 0;
 }
 
-static void read_medium(sqlite3_stmt *st, struct inv_medium *ret)
+void inv_read_medium(sqlite3_stmt *st, struct inv_medium *ret)
 {
 	struct inv_medium m = {0};
 
 	m.id = sqlite3_column_int64(st, 0);
 	m.vid = (uint16_t)sqlite3_column_int(st, 1);
 	m.pid = (uint16_t)sqlite3_column_int(st, 2);
-	col_str(st, 3, m.serial, sizeof(m.serial));
-	col_str(st, 4, m.manufacturer, sizeof(m.manufacturer));
-	col_str(st, 5, m.product, sizeof(m.product));
-	col_str(st, 6, m.medium_id, sizeof(m.medium_id));
+	inv_col_str(st, 3, m.serial, sizeof(m.serial));
+	inv_col_str(st, 4, m.manufacturer, sizeof(m.manufacturer));
+	inv_col_str(st, 5, m.product, sizeof(m.product));
+	inv_col_str(st, 6, m.medium_id, sizeof(m.medium_id));
 	m.registered = sqlite3_column_int(st, 7) != 0;
-	col_str(st, 8, m.media_kind, sizeof(m.media_kind));
-	col_str(st, 9, m.luks_uuid, sizeof(m.luks_uuid));
-	col_str(st, 10, m.fs_uuid, sizeof(m.fs_uuid));
-	col_str(st, 11, m.fs_label, sizeof(m.fs_label));
+	inv_col_str(st, 8, m.media_kind, sizeof(m.media_kind));
+	inv_col_str(st, 9, m.luks_uuid, sizeof(m.luks_uuid));
+	inv_col_str(st, 10, m.fs_uuid, sizeof(m.fs_uuid));
+	inv_col_str(st, 11, m.fs_label, sizeof(m.fs_label));
 	m.first_seen = sqlite3_column_int64(st, 12);
 	m.last_seen = sqlite3_column_int64(st, 13);
-	col_str(st, 14, m.last_host, sizeof(m.last_host));
-	col_str(st, 15, m.last_user, sizeof(m.last_user));
+	inv_col_str(st, 14, m.last_host, sizeof(m.last_host));
+	inv_col_str(st, 15, m.last_user, sizeof(m.last_user));
 	m.mount_count = sqlite3_column_int64(st, 16);
-	col_str(st, 17, m.last_verdict, sizeof(m.last_verdict));
+	inv_col_str(st, 17, m.last_verdict, sizeof(m.last_verdict));
 	*ret = m;
 }
 
@@ -481,7 +476,7 @@ int inv_list_media(struct inv *inv, void (*fn)(const struct inv_medium *m, void 
 	if (r < 0)
 		return r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		read_medium(st, &m);
+		inv_read_medium(st, &m);
 		fn(&m, userdata);
 		n++;
 	}

@@ -20,6 +20,7 @@
 #define MEDIAGATE_INVENTORY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ident.h"
@@ -94,5 +95,16 @@ int inv_list_events(struct inv *inv, int64_t since, unsigned int limit,
 		    void *userdata);
 int inv_list_media(struct inv *inv, void (*fn)(const struct inv_medium *m, void *userdata),
 		   void *userdata);
+
+/* Row readers shared with inv_report (the same media columns, in this order). */
+#define INV_MEDIA_SELECT                                                                           \
+	"SELECT id, vid, pid, serial, manufacturer, product, medium_id, registered,"               \
+	" media_kind, luks_uuid, fs_uuid, fs_label, first_seen, last_seen, last_host,"             \
+	" last_user, mount_count, last_verdict"
+struct sqlite3_stmt;
+/* Copy a text column into @dst (size @sz), truncated, always NUL-terminated. */
+void inv_col_str(struct sqlite3_stmt *st, int col, char *dst, size_t sz);
+/* Fill @ret from a row selected with INV_MEDIA_SELECT. */
+void inv_read_medium(struct sqlite3_stmt *st, struct inv_medium *ret);
 
 #endif
