@@ -176,6 +176,7 @@ struct policy {
 	struct policy_encryption enc;
 	bool enc_set;
 	uint8_t default_verdict; /* 0 = built-in (block storage, allow others) */
+	uint8_t notify; /* `set notify`: 0 = not set (on), 1 = on, 2 = off */
 	unsigned int n_lists, n_rules, cap_lists, cap_rules;
 	struct plist *lists;
 	struct prule *rules;

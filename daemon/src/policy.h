@@ -76,6 +76,8 @@ void policy_decide(const struct policy *p, const struct ident_device *dev,
 const char *policy_registry_path(const struct policy *p);
 const struct policy_encryption *policy_encryption(const struct policy *p);
 unsigned int policy_rule_count(const struct policy *p);
+/* `set notify`: desktop notices for read-only and blocked sticks (default on). */
+bool policy_notify(const struct policy *p);
 
 const char *policy_verdict_name(enum policy_verdict v);
 

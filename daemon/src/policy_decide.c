@@ -246,6 +246,11 @@ const char *policy_registry_path(const struct policy *p)
 	return p->registry;
 }
 
+bool policy_notify(const struct policy *p)
+{
+	return p->notify != 2;
+}
+
 const struct policy_encryption *policy_encryption(const struct policy *p)
 {
 	return &p->enc;

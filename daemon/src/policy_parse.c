@@ -4,6 +4,7 @@
  *
  *   file      := { [statement] NL }
  *   statement := "set" setting | "list" NAME "=" "{" items "}" | rule
+ *   setting   := registry STRING | encryption ... | default verdict | notify (on|off)
  *   rule      := verdict class { match }
  *   verdict   := allow | readonly | block
  *   class     := any | CLASSNAME | "class" HEX2
@@ -25,7 +26,7 @@
 
 /* ---- parser state ---- */
 
-enum { SET_REGISTRY, SET_ENCRYPTION, SET_DEFAULT, SET__MAX };
+enum { SET_REGISTRY, SET_ENCRYPTION, SET_DEFAULT, SET_NOTIFY, SET__MAX };
 
 struct parser {
 	struct plexer lx;
@@ -607,8 +608,21 @@ static int parse_setting(struct parser *ps)
 		next(ps);
 		return expect_end(ps);
 	}
+	if (policy_tok_is(&ps->tok, "notify")) {
+		next(ps);
+		if (!policy_tok_is(&ps->tok, "on") && !policy_tok_is(&ps->tok, "off")) {
+			perr(ps, &ps->tok, "bad value for 'set notify': expected on or off, got %s",
+			     DESC(ps));
+			return -EINVAL;
+		}
+		if (!set_repeated(ps, SET_NOTIFY, &at, "notify"))
+			ps->pol->notify = policy_tok_is(&ps->tok, "on") ? 1 : 2;
+		next(ps);
+		return expect_end(ps);
+	}
 	if (ps->tok.type != PT_ERROR)
-		perr(ps, &ps->tok, "unknown setting %s (expected registry, encryption or default)",
+		perr(ps, &ps->tok,
+		     "unknown setting %s (expected registry, encryption, default or notify)",
 		     DESC(ps));
 	return -EINVAL;
 }

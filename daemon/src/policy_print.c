@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * policy_print: the canonical form of a policy. Settings first (registry,
- * encryption, default), then list definitions, then rules, one per line,
+ * encryption, default, notify), then list definitions, then rules, one per line,
  * single spaces, attributes in a fixed order, lowercase hex, class names
  * where the class has one, strings escaped with strutil (the escapes the
  * lexer reads). Printing a parsed canonical form gives the same text.
@@ -246,7 +246,7 @@ void policy_format_rule(const struct policy *p, const struct prule *r, struct sb
 /* Whole policy into @b. */
 static void format_policy(const struct policy *p, struct sbuf *b)
 {
-	bool any_set = p->registry || p->enc_set || p->default_verdict;
+	bool any_set = p->registry || p->enc_set || p->default_verdict || p->notify;
 
 	if (p->registry) {
 		policy_sbuf_add(b, "set registry ", 13);
@@ -259,6 +259,8 @@ static void format_policy(const struct policy *p, struct sbuf *b)
 				 p->enc.min_key_bits);
 	if (p->default_verdict)
 		policy_sbuf_addf(b, "set default %s\n", policy_verdict_name(p->default_verdict));
+	if (p->notify)
+		policy_sbuf_addf(b, "set notify %s\n", p->notify == 1 ? "on" : "off");
 	if (any_set && (p->n_lists || p->n_rules))
 		policy_sbuf_add(b, "\n", 1);
 	for (unsigned int i = 0; i < p->n_lists; i++) {
