@@ -78,8 +78,14 @@ static void check_escape(const uint8_t *data, size_t size, bool keep_utf8)
 	fuzz_assert(blen == (long)size && !memcmp(back, data, size),
 		    "escaped form does not read back to the input (keep_utf8=%d)", keep_utf8);
 
-	/* Short buffers: same return value, a terminated prefix. */
-	const size_t sizes[] = {0, 1, 2, 5, n / 2, n, n + 1};
+	/*
+	 * Short buffers: same return value, a terminated prefix. Besides the
+	 * edges, one cut point chosen by the input's last two bytes: over a run
+	 * every cut (inside an escape sequence, inside a UTF-8 sequence) is
+	 * tried, for the price of one str_escape per input.
+	 */
+	size_t cut = size >= 2 ? ((size_t)data[size - 2] << 8 | data[size - 1]) % (n + 1) : n / 2;
+	const size_t sizes[] = {0, 1, cut, n, n + 1};
 
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		size_t sz = sizes[k];

@@ -4,6 +4,10 @@
 #   tests/fuzz/run.sh BUILD_DIR            smoke, as `make check` runs it
 #   MG_FUZZ_RUNS=1000000 tests/fuzz/run.sh  long run, as `make fuzz` runs it
 #   MG_FUZZ_TARGETS="policy registry"       only these targets
+#   MG_FUZZ_MAX_TIME=3600                   stop each long run after this many
+#                                           seconds (reported as FAIL, with
+#                                           the count it reached)
+#   MG_FUZZ_UNTIL="04:20 UTC"               ... or at that time (date -d)
 #
 # BUILD_DIR is the check runner's (sanitizer) build; the fuzz binaries are
 # built separately with clang into build/fuzz (`make fuzz-build`), here if
@@ -52,6 +56,19 @@ for src in tests/fuzz/fuzz-*.c; do
 	fi
 	dict=()
 	[[ -f tests/fuzz/$t.dict ]] && dict=(-dict="tests/fuzz/$t.dict")
+	# Longest input worth trying: what the target reads at most (longer
+	# inputs are cut or refused by the harness: mutating them wastes runs).
+	case $t in
+	strutil) maxlen=512 ;; # device strings <= 255 bytes; the harness refuses > 512
+	event) maxlen=512 ;;   # sizeof(struct mediagate_event): the rest is ignored
+	*) maxlen=4096 ;;
+	esac
+	limit=()
+	[[ $long -eq 1 && -n ${MG_FUZZ_MAX_TIME:-} ]] && limit=(-max_total_time="$MG_FUZZ_MAX_TIME")
+	if [[ $long -eq 1 && -n ${MG_FUZZ_UNTIL:-} ]]; then
+		left=$(($(date -d "$MG_FUZZ_UNTIL" +%s) - $(date +%s)))
+		limit=(-max_total_time=$((left > 1 ? left : 1)))
+	fi
 
 	# 1. Replay the corpus (seeds + regression inputs), each input once.
 	log=$fo/logs/$t-corpus.log
@@ -84,8 +101,8 @@ for src in tests/fuzz/fuzz-*.c; do
 	fi
 	mkdir -p "$work"
 	start=$(date +%s)
-	"$bin" -runs="$runs" -seed="$seed" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$fo/artifacts/$t-" "${dict[@]}" \
+	"$bin" -runs="$runs" -seed="$seed" -max_len="$maxlen" -timeout=10 -rss_limit_mb=2048 \
+		"${limit[@]}" -print_final_stats=1 -artifact_prefix="$fo/artifacts/$t-" "${dict[@]}" \
 		"$work" $([[ -d $corpus ]] && echo "$corpus") >"$log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
