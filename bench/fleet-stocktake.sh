@@ -12,7 +12,19 @@ set -eu
 build=$(cd "${1:?usage: fleet-stocktake.sh BUILD_DIR}" && pwd)
 cd "$(dirname "$0")/.."
 ctl=$build/mediagatectl
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+# Part of `make bench`: refuse loudly rather than skip, so a missing figure
+# is never mistaken for a measured one.
+if [[ $(id -u) -ne 0 ]]; then
+	echo "bench-fleet: FAIL: needs root (runs a private PostgreSQL server as user postgres);" \
+		"run make bench as root" >&2
+	exit 1
+fi
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [[ -z $pgbin || ! -x $pgbin/initdb ]] || ! id postgres >/dev/null 2>&1 ||
+	! command -v psql >/dev/null; then
+	echo "bench-fleet: FAIL: PostgreSQL server not installed (make deps installs it)" >&2
+	exit 1
+fi
 tmp=$(mktemp -d /tmp/mg-fleet-bench.XXXXXX)
 chmod 755 "$tmp"
 cleanup() {
