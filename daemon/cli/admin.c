@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "registry_write.h"
 #include "token.h"
 #include "cli.h"
+#include "control.h"
 #include "diag.h"
 #include "fileutil.h"
 #include "macro.h"
@@ -329,6 +331,39 @@ const char *admin_registry_path(const char *opt, const char *policy_path, char *
 	return buf;
 }
 
+void admin_tell_daemon(const char *registry)
+{
+	char daemon_reg[4096], a[PATH_MAX], b[PATH_MAX], err[256] = "";
+	FILE *sink;
+	int r;
+
+	admin_registry_path(NULL, NULL, daemon_reg, sizeof(daemon_reg));
+	if (!realpath(registry, a) || !realpath(daemon_reg, b) || strcmp(a, b))
+		return; /* another registry (a test, an image on an admin PC) */
+	sink = fopen("/dev/null", "w");
+	if (!sink)
+		return;
+	r = control_request(NULL, "reload", sink, err, sizeof(err));
+	fclose(sink);
+	if (r == 0) {
+		printf(_("mediagated reloaded: the change applies now\n"));
+		return;
+	}
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		return; /* not running: it reads the registry when it starts */
+	if (r == -EREMOTEIO)
+		fprintf(stderr,
+			_("mediagatectl: mediagated kept its old policy and registry (%s); fix %s "
+			  "and run 'mediagatectl reload'\n"),
+			err, MEDIAGATE_DEFAULT_POLICY);
+	else
+		fprintf(stderr,
+			_("mediagatectl: could not ask mediagated to reload (%s); run "
+			  "'mediagatectl "
+			  "reload' as root\n"),
+			strerror(-r));
+}
+
 void admin_medium_id(const char *opt, const char *luks_uuid, char ret[64])
 {
 	if (opt) {
@@ -474,6 +509,7 @@ int admin_register_medium(const struct admin_medium *m)
 		return r;
 	}
 	diag_list_free(&diags);
+	admin_tell_daemon(m->registry);
 	orgkey_id(m->key, org);
 	snprintf(line, sizeof(line),
 		 "event=%s medium=\"%s\" uuid=%s id=%04x:%04x serial=\"%s\" owner=\"%s\" "

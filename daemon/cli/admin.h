@@ -105,6 +105,17 @@ int admin_parse_duration(const char *s, int64_t *ret);
  * e.g. event=enroll medium="MG-1" ...; the caller escapes the values. */
 void admin_audit(const char *line);
 
+/*
+ * After a change to the registry at @registry: if it is the registry the
+ * running mediagated uses (the one named by the default policy), ask the
+ * daemon to reload over its control socket, so the change applies to the
+ * next plug and to the sticks present now without a manual `reload`. No
+ * daemon running is no error (it reads the registry when it starts); a
+ * refused or failed reload is said on stderr, with what to do. Never fails
+ * the verb: the registry change itself is done.
+ */
+void admin_tell_daemon(const char *registry);
+
 /* Escape a hostile string for an audit line (quoted form is the caller's). */
 const char *admin_esc(char *buf, size_t bufsz, const char *s);
 

@@ -213,5 +213,6 @@ int cmd_unregister(int argc, char **argv)
 	dev.pid = e.pid;
 	snprintf(dev.serial, sizeof(dev.serial), "%s", e.serial);
 	printf(_("unregistered %s\n"), e.medium_id);
+	admin_tell_daemon(registry);
 	return admin_inventory_event(inventory, "unregister", &dev, NULL, e.medium_id, line) < 0;
 }

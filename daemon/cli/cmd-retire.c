@@ -112,6 +112,8 @@ int cmd_retire(int argc, char **argv)
 			fprintf(stderr, _("mediagatectl: cannot update the registry %s: %s\n"),
 				registry, strerror(-r));
 			ret = 1;
+		} else {
+			admin_tell_daemon(registry);
 		}
 		diag_list_free(&diags);
 	}

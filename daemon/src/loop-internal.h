@@ -82,7 +82,9 @@ struct loop {
 	unsigned int n_overrides;
 	uint64_t to_record[LOOP_BATCH]; /* answered holds awaiting audit + ledger */
 	unsigned int n_to_record;
-	uint32_t lat_us[LOOP_LATENCY_RING]; /* event read -> verdict sent */
+	uint32_t lat_us[LOOP_LATENCY_RING]; /* record read -> verdict ioctl returned */
+	uint32_t lat_pre_us[LOOP_LATENCY_RING]; /* record read -> verdict ioctl entered */
+	uint32_t lat_queue_us[LOOP_LATENCY_RING]; /* hold (record's time_ns) -> record read */
 	uint64_t lat_n;
 	struct audit_ratelimit rl;
 	struct decide_pending_table tracked; /* every decided hold still present */

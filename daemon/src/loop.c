@@ -253,11 +253,39 @@ void loop_add_hash(struct loop *l, const struct mediagate_event *ev, struct iden
 		d->have_hash = true;
 }
 
-static void note_latency(struct loop *l, uint64_t read_ns)
+static uint32_t us_since(uint64_t from_ns, uint64_t to_ns)
 {
-	uint64_t us = (loop_now_ns() - read_ns) / 1000;
+	uint64_t us = (to_ns - from_ns) / 1000;
 
-	l->lat_us[l->lat_n++ % LOOP_LATENCY_RING] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+	return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+/* One decision's time: from the moment its record was read to the verdict
+ * ioctl returning, and the part of it before the ioctl was entered (ident,
+ * descriptor hash, policy): the rest is the kernel applying the verdict
+ * (usb_set_configuration, driver probe), which the daemon waits for. Apart,
+ * how long the record waited to be read (its CLOCK_BOOTTIME stamp; 0 for a
+ * stamp from the future or none, as from a fake kernel). */
+static void note_latency(struct loop *l, const struct mediagate_event *ev, uint64_t read_ns,
+			 uint64_t ioctl_ns)
+{
+	unsigned int i = l->lat_n++ % LOOP_LATENCY_RING;
+	uint64_t now = loop_now_ns();
+	struct timespec ts;
+	uint64_t read_boot;
+
+	l->lat_us[i] = us_since(read_ns, now);
+	l->lat_pre_us[i] = us_since(read_ns, ioctl_ns);
+	l->lat_queue_us[i] = 0;
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) == 0) {
+		read_boot = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec -
+			    (now - read_ns);
+		if (ev->time_ns && ev->time_ns <= read_boot)
+			l->lat_queue_us[i] = us_since(ev->time_ns, read_boot);
+	}
+	log_debug("handle %llu: decided in %u us (%u us before the ioctl), queued %u us",
+		  (unsigned long long)ev->handle, l->lat_us[i], l->lat_pre_us[i],
+		  l->lat_queue_us[i]);
 }
 
 /* Decide and answer a hold; its audit line and inventory row are written by
@@ -268,6 +296,7 @@ static void on_hold(struct loop *l, const struct mediagate_event *ev, uint64_t r
 	struct decide_pending t = {0};
 	const struct decide_pending *known;
 	struct ident_device d;
+	uint64_t ioctl_ns;
 	int r;
 
 	/* A hold already answered (a replay queued before our verdict landed,
@@ -294,9 +323,10 @@ static void on_hold(struct loop *l, const struct mediagate_event *ev, uint64_t r
 		return;
 	}
 	loop_apply_override(l, ev, &d, &t.first);
+	ioctl_ns = loop_now_ns();
 	if (send_verdict(l, &d, &t.first) < 0)
 		return;
-	note_latency(l, read_ns);
+	note_latency(l, ev, read_ns, ioctl_ns);
 	t.handle = ev->handle;
 	t.since_ns = loop_now_ns();
 	t.ev = *ev;

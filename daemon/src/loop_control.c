@@ -191,20 +191,39 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* "decisions N p50_us X p99_us Y max_us Z" over the last LOOP_LATENCY_RING. */
-static void print_latency(const struct loop *l, FILE *f)
+/* "p50_us X p99_us Y max_us Z" of the first @n values of @ring. */
+static void print_percentiles(const uint32_t *ring, size_t n, FILE *f)
 {
 	uint32_t v[LOOP_LATENCY_RING];
+
+	memcpy(v, ring, n * sizeof(v[0]));
+	qsort(v, n, sizeof(v[0]), cmp_u32);
+	fprintf(f, " p50_us %u p99_us %u max_us %u\n", v[n / 2], v[(n * 99) / 100], v[n - 1]);
+}
+
+/* Over the last LOOP_LATENCY_RING decisions: "decisions N p50_us X p99_us Y
+ * max_us Z" (record read -> verdict ioctl returned), then the same split in
+ * the daemon's part (read -> ioctl entered) and the kernel's (the ioctl),
+ * and how long the records waited to be read (hold -> read). */
+static void print_latency(const struct loop *l, FILE *f)
+{
+	uint32_t k[LOOP_LATENCY_RING];
 	size_t n = l->lat_n < LOOP_LATENCY_RING ? (size_t)l->lat_n : LOOP_LATENCY_RING;
 
 	if (!n) {
 		fprintf(f, "decisions 0\n");
 		return;
 	}
-	memcpy(v, l->lat_us, n * sizeof(v[0]));
-	qsort(v, n, sizeof(v[0]), cmp_u32);
-	fprintf(f, "decisions %llu p50_us %u p99_us %u max_us %u\n", (unsigned long long)l->lat_n,
-		v[n / 2], v[(n * 99) / 100], v[n - 1]);
+	fprintf(f, "decisions %llu", (unsigned long long)l->lat_n);
+	print_percentiles(l->lat_us, n, f);
+	fprintf(f, "decisions_daemon");
+	print_percentiles(l->lat_pre_us, n, f);
+	for (size_t i = 0; i < n; i++)
+		k[i] = l->lat_us[i] - l->lat_pre_us[i];
+	fprintf(f, "decisions_ioctl");
+	print_percentiles(k, n, f);
+	fprintf(f, "decisions_queued");
+	print_percentiles(l->lat_queue_us, n, f);
 }
 
 static int handle_control(struct loop *l, struct control_client *cl, const char **err)

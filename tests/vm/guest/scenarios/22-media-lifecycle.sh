@@ -13,8 +13,8 @@
 #      minutes, enrolls it here with mediagatectl, withdraws the allow; the
 #      re-plug is read-write by the policy; mediagatectl retire; the re-plug
 #      is read-only and reported (event=retired-seen, ledger event)
-# The registry is re-read on `mediagatectl reload` (enroll/retire do not
-# signal the daemon).
+# enroll and retire change the registry the running daemon uses, so they ask
+# it to reload (control socket): no manual `mediagatectl reload` here.
 LC=/mg/lifecycle
 DLOG=$RUN/lc-audit.log
 DERR=$RUN/lc-daemon.err
@@ -173,7 +173,9 @@ lifecycle_stick() {
 	if [[ $? -eq 0 ]]; then ok c2-enroll; else nok c2-enroll "$out"; return; fi
 	info "enroll: $(tr '\n' ' ' <<<"$out")"
 	has c2-registry "$(grep MG-LC02 /etc/mediagate/registry)" '*usb 46f4:0001 serial "MGLC0002" owner "Hanako Sato" asset "PC-0102"*'
-	check c2-reload mediagatectl reload
+	has c2-enroll-reloaded "$out" '*mediagated reloaded*'
+	audit_wait 20 '^event=reload result=ok' >/dev/null && ok c2-audit-reload ||
+		nok c2-audit-reload "$(tail -n 2 "$DLOG")"
 	# withdraw the allow (block replaces it until unplugged): the re-plug is the policy's
 	check c2-block mediagatectl block "$USBDEV"
 	unplug c MGLC0002
@@ -189,7 +191,7 @@ lifecycle_stick() {
 	info "retire: $(tr '\n' ' ' <<<"$out")"
 	has c4-registry "$(grep MG-LC02 /etc/mediagate/registry)" '* retired 20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
 	expect c4-no-luks "$(blkid -p -o value -s TYPE "/dev/$DISK" 2>/dev/null)" ""
-	check c4-reload mediagatectl reload
+	has c4-retire-reloaded "$out" '*mediagated reloaded*'
 	unplug c MGLC0002
 	# 5. re-plug: read-only, reported as retired
 	plug replug-storage c blank MGLC0002 || return
