@@ -23,6 +23,8 @@
 
 #include "mountwatch.h"
 
+struct notify_config;
+
 struct loop_config {
 	const char *policy_path; /* required */
 	const char *dev_path; /* NULL: /dev/mediagate */
@@ -35,6 +37,7 @@ struct loop_config {
 	mountwatch_resolve_fn resolve; /* NULL: sysfs (tests: a fake) */
 	const char *control_path; /* NULL: /run/mediagate/control; "": none */
 	const char *control_group; /* NULL: "mediagate"; missing group: root only */
+	const struct notify_config *notify; /* desktop notices; NULL: defaults (tests: a bus) */
 };
 
 struct loop;
