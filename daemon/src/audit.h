@@ -50,7 +50,8 @@ const char *audit_event_name(enum audit_event e);
 struct audit_verdict {
 	uint64_t handle;
 	const struct ident_device *dev;
-	const char *stage; /* "hold", "media", "reload", "manual", "replay", "restart" */
+	const char *stage; /* "hold", "media", "reload", "manual", "replay", "restart",
+			    * "restart-adopted" (loop_restart.c) */
 	const char *verdict; /* "allow", "readonly", "block" */
 	const char *interfaces; /* "0:readonly 1:deny" or NULL */
 	const char *rule_file; /* NULL: decided by the default */

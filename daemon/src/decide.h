@@ -82,6 +82,9 @@ struct decide_pending {
 	struct mediagate_event ev;
 	struct ident_device dev;
 	struct decide_verdict first;
+	/* learnt from a PRESENT record after a restart, not probed since: the
+	 * media facts it was decided on are lost (loop_restart.c) */
+	bool restarted;
 };
 
 struct decide_pending_table {

@@ -50,6 +50,10 @@ static const char *const migrations[INV_SCHEMA_VERSION] = {
 	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
 	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+	/* 2 -> 3: the verdict recorded per attachment, for a restarted daemon */
+	"CREATE TABLE attachments ("
+	" attach TEXT PRIMARY KEY, boot TEXT NOT NULL,"
+	" verdict TEXT NOT NULL, time INTEGER NOT NULL);",
 };
 
 static int sql_errno(int rc)
@@ -331,6 +335,68 @@ static int append_event(struct inv *inv, int64_t time, const char *type, int64_t
 	return 0;
 }
 
+static int set_attachment(struct inv *inv, const char *attach, const char *boot,
+			  const char *verdict, int64_t time)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = prepare(inv,
+		    "INSERT INTO attachments (attach, boot, verdict, time) VALUES (?1, ?2, ?3, ?4)"
+		    " ON CONFLICT (attach) DO UPDATE SET verdict = excluded.verdict,"
+		    " time = excluded.time",
+		    &st);
+	if (r < 0)
+		return r;
+	bind_str(st, 1, attach, 256);
+	bind_str(st, 2, boot, 64);
+	bind_str(st, 3, verdict, 16);
+	sqlite3_bind_int64(st, 4, time);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return sql_errno(sqlite3_errcode(inv->db)) ?: -EIO;
+	return 0;
+}
+
+int inv_set_attachment(struct inv *inv, const char *attach, const char *boot, const char *verdict,
+		       int64_t time)
+{
+	if (!attach || !boot || !verdict)
+		return -EINVAL;
+	return set_attachment(inv, attach, boot, verdict, time);
+}
+
+int inv_get_attachment(struct inv *inv, const char *attach, char *ret_verdict, size_t sz)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = prepare(inv, "SELECT verdict FROM attachments WHERE attach = ?1", &st);
+	if (r < 0)
+		return r;
+	bind_str(st, 1, attach, 256);
+	r = sqlite3_step(st);
+	if (r == SQLITE_DONE)
+		return -ENOENT;
+	if (r != SQLITE_ROW)
+		return sql_errno(r) ?: -EIO;
+	inv_col_str(st, 0, ret_verdict, sz);
+	return 0;
+}
+
+int inv_prune_attachments(struct inv *inv, const char *boot)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	r = prepare(inv, "DELETE FROM attachments WHERE boot <> ?1", &st);
+	if (r < 0)
+		return r;
+	bind_str(st, 1, boot, 64);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return sql_errno(sqlite3_errcode(inv->db)) ?: -EIO;
+	return sqlite3_changes(inv->db);
+}
+
 int inv_record(struct inv *inv, const struct inv_sighting *s)
 {
 	int64_t id = 0;
@@ -344,6 +410,8 @@ int inv_record(struct inv *inv, const struct inv_sighting *s)
 	r = upsert_medium(inv, s, &id);
 	if (r >= 0)
 		r = append_event(inv, s->time, s->type, id, s->host, s->line);
+	if (r >= 0 && s->attach && s->boot && s->verdict)
+		r = set_attachment(inv, s->attach, s->boot, s->verdict, s->time);
 	if (r < 0) {
 		exec(inv, "ROLLBACK");
 		return r;

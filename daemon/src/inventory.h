@@ -8,6 +8,11 @@
  *   host, last user, mount count, last verdict, what was on it.
  * - events: append-only (triggers refuse UPDATE and DELETE): every verdict,
  *   mount, unmount, tamper and reload, with its audit line.
+ * - attachments: the last verdict recorded for each attachment of a device
+ *   in this boot (key: boot id, kernel handle, device name; see
+ *   loop_restart.c), storage or not, so a restarted daemon can tell a
+ *   verdict in force that was never audited from one that was. Rows of
+ *   other boots are pruned (inv_prune_attachments).
  *
  * WAL journal, synchronous=NORMAL (durable against a killed process; a
  * power loss may lose the last commits, never corrupts), every write one
@@ -27,7 +32,7 @@
 #include "media.h"
 
 #define INV_DEFAULT_PATH "/var/lib/mediagate/inventory.db"
-#define INV_SCHEMA_VERSION 2
+#define INV_SCHEMA_VERSION 3
 
 struct inv;
 
@@ -54,8 +59,18 @@ struct inv_sighting {
 	const char *user; /* NULL: keep last_user */
 	bool mount; /* count a mount */
 	const char *line; /* the audit line */
+	const char *attach; /* with @verdict: also inv_set_attachment(), same transaction */
+	const char *boot;
 };
 int inv_record(struct inv *inv, const struct inv_sighting *s);
+
+/* Attachments (schema 3): set the verdict recorded for @attach (of boot
+ * @boot); read it back into @ret_verdict (-ENOENT if none); delete the rows
+ * of every boot but @boot (returns how many). */
+int inv_set_attachment(struct inv *inv, const char *attach, const char *boot, const char *verdict,
+		       int64_t time);
+int inv_get_attachment(struct inv *inv, const char *attach, char *ret_verdict, size_t sz);
+int inv_prune_attachments(struct inv *inv, const char *boot);
 
 /* An event that concerns no medium (policy reload). */
 int inv_record_event(struct inv *inv, int64_t time, const char *type, const char *host,

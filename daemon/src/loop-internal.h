@@ -17,7 +17,6 @@
 #include "inventory.h"
 #include "kdev.h"
 #include "loop.h"
-#include "notify.h"
 #include "probe.h"
 
 #define LOOP_AUDIT_BURST 100
@@ -32,7 +31,6 @@ enum loop_source {
 	SRC_TIMER,
 	SRC_PROBE, /* + slot << 32 in the epoll data */
 	SRC_PROBE_TIMER,
-	SRC_NOTIFY, /* notify.c rate-limit timer */
 };
 
 #define LOOP_MAX_PROBES 8 /* media probes running at once */
@@ -79,7 +77,6 @@ struct loop {
 	gid_t ctl_gid;
 	int timerfd;
 	int probe_timerfd;
-	struct notify *notify; /* desktop notices (issue 6) */
 	struct loop_probe probes[LOOP_MAX_PROBES];
 	struct override overrides[LOOP_MAX_OVERRIDES];
 	unsigned int n_overrides;
@@ -110,9 +107,21 @@ void loop_add_hash(struct loop *l, const struct mediagate_event *ev, struct iden
 void loop_on_probe(struct loop *l, unsigned int slot);
 void loop_on_probe_timer(struct loop *l);
 
+/* Audit line + ledger row of verdict @v of tracked hold @t (loop.c). */
+void loop_record_verdict(struct loop *l, const struct decide_pending *t,
+			 const struct decide_verdict *v, const char *stage, const char *reason);
+
 /* loop_restart.c: PRESENT records (devices decided before a restart) */
 void loop_on_present(struct loop *l, const struct mediagate_event *rec);
 int loop_list_present(struct loop *l);
+#define LOOP_ATTACH_KEY_MAX 200
+/* This boot's id, or NULL if unreadable. */
+const char *loop_boot_id(void);
+/* "BOOT_ID HANDLE DEVPATH": one attachment of one device across daemon
+ * restarts, into @buf; NULL without a boot id. */
+const char *loop_attach_key(char *buf, size_t sz, const struct mediagate_event *ev);
+/* Does the ledger hold @verdict as the last one recorded for @ev's attachment? */
+bool loop_verdict_recorded(struct loop *l, const struct mediagate_event *ev, unsigned int verdict);
 
 /* loop_control.c */
 void loop_apply_override(const struct loop *l, const struct mediagate_event *ev,

@@ -176,8 +176,13 @@ static void record_verdict(struct loop *l, const struct mediagate_event *ev,
 		.media = v->have_media ? &v->media : NULL,
 		.medium_id = v->medium_id[0] ? v->medium_id : NULL,
 		.reason = reason ? reason : v->dec.why,
-		.rule_text = v->manual ? "manual" : NULL,
+		/* no decision to name (loop_restart.c: a verdict of before) */
+		.rule_text = v->manual				  ? "manual"
+			     : !v->dec.is_default && !v->dec.file ? "unknown"
+								  : NULL,
 	};
+	char key[LOOP_ATTACH_KEY_MAX];
+	const char *attach = loop_attach_key(key, sizeof(key), ev);
 	int r;
 
 	if (audit_format_verdict(line, sizeof(line), &a) < 0)
@@ -194,17 +199,28 @@ static void record_verdict(struct loop *l, const struct mediagate_event *ev,
 			.verdict = a.verdict,
 			.host = l->host,
 			.line = line,
+			.attach = attach,
+			.boot = loop_boot_id(),
 		};
 
 		r = inv_record(l->inv, &s);
 		if (r < 0)
 			log_warn_errno(r, "inventory: cannot record verdict");
+	} else if (l->inv && attach) {
+		/* no medium, no event row: the attachment's verdict all the same */
+		r = inv_set_attachment(l->inv, attach, loop_boot_id(), a.verdict, time(NULL));
+		if (r < 0)
+			log_warn_errno(r, "inventory: cannot record the verdict of handle %llu",
+				       (unsigned long long)v->handle);
 	}
 	if (v->retired_medium[0] && strcmp(stage, "reload") && strcmp(stage, "manual"))
 		record_retired_seen(l, d, v);
-	/* issue 6: the desktop notice, never waited for (notify.c) */
-	if (l->notify && policy_notify(l->policy) && notify_wanted(ev, d, v, stage))
-		notify_verdict(l->notify, loop_now_ns(), d, v);
+}
+
+void loop_record_verdict(struct loop *l, const struct decide_pending *t,
+			 const struct decide_verdict *v, const char *stage, const char *reason)
+{
+	record_verdict(l, &t->ev, &t->dev, v, stage, reason);
 }
 
 static int send_verdict(struct loop *l, const struct ident_device *d,
@@ -352,6 +368,15 @@ static void flush_records(struct loop *l)
 		const struct decide_pending *t =
 			decide_pending_by_handle(&l->tracked, l->to_record[i]);
 
+		/* answered and audited before a restart, but the verdict had not
+		 * landed (loop_restart.c): not audited twice */
+		if (t && (t->ev.flags & MEDIAGATE_EVF_REPLAY) &&
+		    loop_verdict_recorded(l, &t->ev, t->first.verdict)) {
+			log_info("handle %llu: replayed, %s audited before the restart",
+				 (unsigned long long)t->handle,
+				 decide_verdict_name(t->first.verdict));
+			continue;
+		}
 		if (t)
 			record_verdict(l, &t->ev, &t->dev, &t->first,
 				       t->ev.flags & MEDIAGATE_EVF_REPLAY ? "replay" : "hold",
@@ -468,6 +493,8 @@ int loop_redecide(struct loop *l, struct decide_pending *t, const struct media_i
 	if (r < 0)
 		return r;
 	loop_apply_override(l, &t->ev, &t->dev, &v);
+	if (t->restarted && !m && v.dec.needs_media && t->first.verdict == MEDIAGATE_VERDICT_DENY)
+		return 0; /* loop_restart.c: a deny whose media facts are lost stays */
 	changed = decide_changed(&t->first, &v);
 	if (changed) {
 		r = send_verdict(l, &t->dev, &v);
@@ -660,9 +687,6 @@ int loop_dispatch(struct loop *l, int timeout_ms)
 		case SRC_PROBE_TIMER:
 			loop_on_probe_timer(l);
 			break;
-		case SRC_NOTIFY:
-			notify_on_timer(l->notify, loop_now_ns());
-			break;
 		}
 	}
 	return 0;
@@ -761,12 +785,6 @@ static int open_sources(struct loop *l, const struct loop_config *cfg)
 	r = watch(l, l->probe_timerfd, SRC_PROBE_TIMER);
 	if (r < 0)
 		return r;
-	r = notify_new(cfg->notify, &l->notify);
-	if (r < 0)
-		return log_errno(r, "desktop notices");
-	r = watch(l, notify_fd(l->notify), SRC_NOTIFY);
-	if (r < 0)
-		return r;
 	if (!cfg->control_path || cfg->control_path[0]) {
 		struct group *g = getgrnam(cfg->control_group ? cfg->control_group : CONTROL_GROUP);
 
@@ -822,6 +840,8 @@ int loop_new(const struct loop_config *cfg, struct loop **ret_loop)
 			/* the ledger is not worth failing open: decide without it */
 			log_warn_errno(r, "inventory %s unavailable", l->db_path);
 			l->inv = NULL;
+		} else if (loop_boot_id() && inv_prune_attachments(l->inv, loop_boot_id()) < 0) {
+			log_warn("inventory: cannot prune the attachments of earlier boots");
 		}
 	}
 	r = open_sources(l, cfg);
@@ -862,7 +882,6 @@ void loop_free(struct loop *l)
 		close(l->timerfd);
 	if (l->probe_timerfd >= 0)
 		close(l->probe_timerfd);
-	notify_free(l->notify);
 	inv_close(l->inv);
 	policy_free(l->policy);
 	registry_free(l->reg);

@@ -139,7 +139,17 @@ void loop_on_probe(struct loop *l, unsigned int slot)
 	/* issue 5: the organisation token was checked in the child */
 	if (m.token_checked && !m.token_valid)
 		log_warn("%s: %s", loop_dev_tag(tag, sizeof(tag), &t->dev), why);
-	loop_redecide(l, t, &m, "media", true);
+	if (!t->restarted) {
+		loop_redecide(l, t, &m, "media", true);
+		return;
+	}
+	/* loop_restart.c: the probe of a verdict in force before a restart
+	 * is audited only if it changes that verdict */
+	t->restarted = false;
+	if (loop_redecide(l, t, &m, "media", false) == 0)
+		log_debug("%s: handle %llu: probed again after the restart, %s confirmed",
+			  loop_dev_tag(tag, sizeof(tag), &t->dev), (unsigned long long)t->handle,
+			  decide_verdict_name(t->first.verdict));
 }
 
 void loop_on_probe_timer(struct loop *l)

@@ -5,6 +5,12 @@
  * adopted when the policy agrees, changed and audited when it does not,
  * kept until probed when the rule needs media, and re-evaluated by a later
  * reload like any device the daemon decided itself (loop_restart.c).
+ *
+ * Each test is a sequence of daemon lives over one ledger: a kill -9
+ * between a verdict ioctl and its audit line leaves the kernel with the
+ * verdict in force and the ledger without it, which is what a PRESENT
+ * record of a handle no earlier life recorded reproduces; a verdict that
+ * was audited is one an earlier life decided (HELD record) itself.
  */
 #include <errno.h>
 #include <poll.h>
@@ -187,7 +193,14 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static void test_restart_rebuild(void **state)
+struct life {
+	struct loop *l;
+	int lfd, kfd;
+	FILE *af;
+};
+
+/* Start a daemon life: fresh fake kernel socket, audit appended to audit.log. */
+static void life_start(struct life *x)
 {
 	struct loop_config cfg = {.policy_path = policy_path,
 				  .dev_path = sock_path,
@@ -195,120 +208,370 @@ static void test_restart_rebuild(void **state)
 				  .check_owner = false,
 				  .control_path = ""};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	unlink(sock_path);
+	x->af = fopen(audit_path, "a");
+	assert_non_null(x->af);
+	setvbuf(x->af, NULL, _IOLBF, 0);
+	log_audit_stream(x->af);
+	x->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	strcpy(sa.sun_path, sock_path);
+	assert_int_equal(bind(x->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(x->lfd, 1), 0);
+	x->l = NULL;
+	assert_int_equal(loop_new(&cfg, &x->l), 0);
+	x->kfd = accept(x->lfd, NULL, NULL);
+	assert_true(x->kfd >= 0);
+	/* pending holds first, then what was decided before this start */
+	assert_int_equal(recv_msg(x->kfd, 5000).op, KDEV_FAKE_REPLAY);
+	assert_int_equal(recv_msg(x->kfd, 5000).op, KDEV_FAKE_LIST_PRESENT);
+}
+
+static void life_end(struct life *x)
+{
+	loop_free(x->l);
+	log_audit_stream(NULL);
+	fclose(x->af);
+	close(x->kfd);
+	close(x->lfd);
+}
+
+/* Audit lines of this test (audit.log truncated by each test). */
+static int audited(const char *needle)
+{
+	int n = count_lines(slurp(audit_path), needle);
+
+	if (getenv("MG_DEBUG") && n != 1)
+		fprintf(stderr, "%d lines with %s in:\n%s", n, needle, slurp(audit_path));
+	return n;
+}
+
+static void fresh_ledger(void)
+{
+	char p[160];
+
+	unlink(db_path);
+	snprintf(p, sizeof(p), "%s-wal", db_path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", db_path);
+	unlink(p);
+	write_file(audit_path, "");
+}
+
+/* A hold (HELD) answered by the daemon with @verdict. */
+static void hold(struct life *x, uint64_t h, const char *devpath, const char *serial, uint8_t cls,
+		 unsigned int verdict, uint32_t flags)
+{
 	struct mediagate_event ev;
-	struct loop *l = NULL;
-	char img[160], *audit;
-	FILE *af;
-	int lfd, kfd;
+
+	make_present(&ev, h, devpath, serial, cls, MEDIAGATE_VERDICT_NONE);
+	ev.type = MEDIAGATE_EV_HELD;
+	ev.flags = flags;
+	send_ev(x->kfd, &ev);
+	pump(x->l);
+	expect_verdict(x->kfd, h, verdict);
+}
+
+static void present(struct life *x, uint64_t h, const char *devpath, const char *serial,
+		    uint8_t cls, unsigned int verdict)
+{
+	struct mediagate_event ev;
+
+	make_present(&ev, h, devpath, serial, cls, verdict);
+	send_ev(x->kfd, &ev);
+	pump(x->l);
+}
+
+#define LINE(h, stage, verdict)                                                                    \
+	"handle=" #h " manufacturer=\"SanDisk\" product=\"Ultra Fit\" stage=" stage                \
+	" verdict=" verdict
+
+/* Killed between the verdict ioctl and its audit line: the verdict in force
+ * is audited once after the restart (stage=restart-adopted, with the rule
+ * that decides it now), then never again; a verdict audited before the
+ * kill is not audited again; a keyboard (no inventory row) neither. */
+static void test_restart_kill_between_ioctl_and_audit(void **state)
+{
+	char want[400];
+	struct life x;
 
 	(void)state;
+	fresh_ledger();
 	write_policy("readonly storage\nallow any\n");
-	af = fopen(audit_path, "w");
-	assert_non_null(af);
-	log_audit_stream(af);
-	lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	strcpy(sa.sun_path, sock_path);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 1), 0);
-	assert_int_equal(loop_new(&cfg, &l), 0);
-	kfd = accept(lfd, NULL, NULL);
-	assert_true(kfd >= 0);
-	/* pending holds first, then what was decided before this start */
-	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_REPLAY);
-	assert_int_equal(recv_msg(kfd, 5000).op, KDEV_FAKE_LIST_PRESENT);
+	life_start(&x);
+	hold(&x, 1, "2-1.4", "PLAIN1", 8, MEDIAGATE_VERDICT_READONLY, 0);
+	hold(&x, 3, "1-3", "", 3, MEDIAGATE_VERDICT_ALLOW, 0);
+	life_end(&x);
+	assert_int_equal(audited(LINE(1, "hold", "readonly")), 1);
+	assert_int_equal(audited("handle=3 "), 1);
+
+	/* the kill: handle 7 got its verdict, no line, no ledger row */
+	life_start(&x);
+	present(&x, 1, "2-1.4", "PLAIN1", 8, MEDIAGATE_VERDICT_READONLY);
+	present(&x, 3, "1-3", "", 3, MEDIAGATE_VERDICT_ALLOW);
+	present(&x, 7, "2-1.5", "KILLED7", 8, MEDIAGATE_VERDICT_READONLY);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0); /* nothing sent: all adopted */
+	life_end(&x);
+	/* by the rule that decides it now: readonly storage, line 3 */
+	snprintf(want, sizeof(want), "%s rule=\"%s:3\"",
+		 LINE(7, "restart-adopted", "readonly") " interfaces=\"0:readonly\"", policy_path);
+	assert_int_equal(audited(want), 1);
+	assert_int_equal(audited("handle=7 "), 1);
+	assert_int_equal(audited("handle=1 "), 1);
+	assert_int_equal(audited("handle=3 "), 1);
+
+	/* and the next restart knows it was audited */
+	life_start(&x);
+	present(&x, 1, "2-1.4", "PLAIN1", 8, MEDIAGATE_VERDICT_READONLY);
+	present(&x, 3, "1-3", "", 3, MEDIAGATE_VERDICT_ALLOW);
+	present(&x, 7, "2-1.5", "KILLED7", 8, MEDIAGATE_VERDICT_READONLY);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0);
+	life_end(&x);
+	assert_int_equal(audited("handle=1 "), 1);
+	assert_int_equal(audited("handle=3 "), 1);
+	assert_int_equal(audited("handle=7 "), 1);
+	assert_int_equal(audited("stage=restart "), 0);
+}
+
+/* Killed between a reload's verdict ioctl and its line, the policy then
+ * changed again while the daemon was away: the verdict in force is audited
+ * (rule unknown: no rule gives it now), then the change (stage=restart). */
+static void test_restart_unaudited_then_changed(void **state)
+{
+	struct life x;
+
+	(void)state;
+	fresh_ledger();
+	write_policy("readonly storage\nallow any\n");
+	life_start(&x);
+	hold(&x, 2, "2-1.4", "PLAIN2", 8, MEDIAGATE_VERDICT_READONLY, 0);
+	life_end(&x);
+	/* in force now: allow (that reload's line lost); the policy says block */
+	write_policy("block storage\nallow any\n");
+	life_start(&x);
+	present(&x, 2, "2-1.4", "PLAIN2", 8, MEDIAGATE_VERDICT_ALLOW);
+	expect_verdict(x.kfd, 2, MEDIAGATE_VERDICT_DENY);
+	life_end(&x);
+	assert_int_equal(audited(LINE(2, "restart-adopted",
+				      "allow") " interfaces=\"0:allow\" rule=\"unknown\""),
+			 1);
+	assert_int_equal(audited(LINE(2, "restart", "block")), 1);
+	assert_int_equal(audited("handle=2 "), 3);
+	/* the deny is the last recorded: the next restart is silent */
+	life_start(&x);
+	present(&x, 2, "2-1.4", "PLAIN2", 8, MEDIAGATE_VERDICT_DENY);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0);
+	life_end(&x);
+	assert_int_equal(audited("handle=2 "), 3);
+}
+
+/* The other order: audited, but the verdict had not landed when the daemon
+ * died, so the kernel replays the hold. Answered again, same verdict, and
+ * not audited a second time. */
+static void test_restart_replay_already_audited(void **state)
+{
+	struct life x;
+
+	(void)state;
+	fresh_ledger();
+	write_policy("readonly storage\nallow any\n");
+	life_start(&x);
+	hold(&x, 4, "2-1.6", "REPLAY4", 8, MEDIAGATE_VERDICT_READONLY, 0);
+	life_end(&x);
+	life_start(&x);
+	hold(&x, 4, "2-1.6", "REPLAY4", 8, MEDIAGATE_VERDICT_READONLY, MEDIAGATE_EVF_REPLAY);
+	/* a replayed hold the ledger does not know is audited as usual */
+	hold(&x, 5, "2-1.7", "REPLAY5", 8, MEDIAGATE_VERDICT_READONLY, MEDIAGATE_EVF_REPLAY);
+	life_end(&x);
+	assert_int_equal(audited("handle=4 "), 1);
+	assert_int_equal(audited(LINE(5, "replay", "readonly")), 1);
+}
+
+/* Wrinkle 1: a media-dependent stick, probed before and after a restart:
+ * the probe that confirms the verdict in force writes no line; one whose
+ * upgrade line the kill cut off gets it (restart-adopted) and the probe
+ * after is silent too. Then a reload to a policy that differs is audited. */
+static void test_restart_media_confirmed_silent(void **state)
+{
+	char img[160];
+	struct life x;
+
+	(void)state;
+	fresh_ledger();
+	write_policy("allow storage media registered\nreadonly storage\nallow any\n");
+	snprintf(img, sizeof(img), "%s/luks2.img", dir);
+	life_start(&x);
+	hold(&x, 5, "2-1.6", "4C530001", 8, MEDIAGATE_VERDICT_READONLY, 0);
+	assert_int_equal(loop_media_appeared(x.l, "2-1.6", img), 1);
+	settle(x.l);
+	expect_verdict(x.kfd, 5, MEDIAGATE_VERDICT_ALLOW);
+	/* handle 9: the same stick on another port, killed before its upgrade's line */
+	hold(&x, 9, "2-1.8", "4C530001", 8, MEDIAGATE_VERDICT_READONLY, 0);
+	life_end(&x);
+	assert_int_equal(audited(LINE(5, "hold", "readonly")), 1);
+	assert_int_equal(audited(LINE(5, "media", "allow")), 1);
+	assert_int_equal(audited("handle=9 "), 1);
+
+	life_start(&x);
+	present(&x, 5, "2-1.6", "4C530001", 8, MEDIAGATE_VERDICT_ALLOW);
+	present(&x, 9, "2-1.8", "4C530001", 8, MEDIAGATE_VERDICT_ALLOW);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0); /* both keep allow until probed */
+	assert_int_equal(loop_media_appeared(x.l, "2-1.6", img), 1);
+	assert_int_equal(loop_media_appeared(x.l, "2-1.8", img), 1);
+	settle(x.l);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0); /* confirmed: nothing sent */
+	/* after the probe, a reload that changes the verdict is audited */
+	write_policy("readonly storage\nallow any\n");
+	assert_int_equal(loop_reload(x.l), 0);
+	expect_verdict(x.kfd, 5, MEDIAGATE_VERDICT_READONLY);
+	expect_verdict(x.kfd, 9, MEDIAGATE_VERDICT_READONLY);
+	life_end(&x);
+	assert_int_equal(audited("handle=5 "), 3);
+	assert_int_equal(audited(LINE(5, "reload", "readonly")), 1);
+	assert_int_equal(audited(LINE(9, "restart-adopted",
+				      "allow") " interfaces=\"0:allow\" rule=\"unknown\""),
+			 1);
+	assert_int_equal(audited(LINE(9, "reload", "readonly")), 1);
+	assert_int_equal(audited("handle=9 "), 3);
+	assert_int_equal(audited("stage=media"), 1);
+}
+
+/* Wrinkle 2: a stick denied before the restart whose rule needs media stays
+ * denied (no read-only window to probe it), through a reload too; a policy
+ * that decides it without media facts applies at once. */
+static void test_restart_deny_stays(void **state)
+{
+	char img[160];
+	struct life x;
+
+	(void)state;
+	fresh_ledger();
+	write_policy("block storage media plain\nreadonly storage\nallow any\n");
+	snprintf(img, sizeof(img), "%s/vfat.img", dir);
+	life_start(&x);
+	hold(&x, 6, "2-1.7", "PLAIN6", 8, MEDIAGATE_VERDICT_READONLY, 0);
+	assert_int_equal(loop_media_appeared(x.l, "2-1.7", img), 1);
+	settle(x.l);
+	expect_verdict(x.kfd, 6, MEDIAGATE_VERDICT_DENY);
+	life_end(&x);
+	assert_int_equal(audited(LINE(6, "media", "block")), 1);
+
+	life_start(&x);
+	present(&x, 6, "2-1.7", "PLAIN6", 8, MEDIAGATE_VERDICT_DENY);
+	/* the kill before the line of handle 8's deny */
+	present(&x, 8, "2-1.9", "PLAIN8", 8, MEDIAGATE_VERDICT_DENY);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0); /* no read-only window */
+	assert_int_equal(loop_media_appeared(x.l, "2-1.7", img), 0);
+	assert_int_equal(loop_reload(x.l), 0);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0); /* a reload keeps it too */
+	/* a rule that needs no media facts decides it */
+	write_policy("allow storage serial \"PLAIN6\"\nblock storage media plain\n"
+		     "readonly storage\nallow any\n");
+	assert_int_equal(loop_reload(x.l), 0);
+	expect_verdict(x.kfd, 6, MEDIAGATE_VERDICT_ALLOW);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0);
+	life_end(&x);
+	assert_int_equal(audited("handle=6 "), 3);
+	assert_int_equal(audited(LINE(6, "reload", "allow")), 1);
+	assert_int_equal(audited(LINE(8, "restart-adopted",
+				      "block") " interfaces=\"0:block\" rule=\"unknown\""),
+			 1);
+	assert_int_equal(audited("handle=8 "), 1);
+	assert_int_equal(audited("stage=restart "), 0);
+}
+
+static void test_restart_rebuild(void **state)
+{
+	struct mediagate_event ev;
+	struct life x;
+	char img[160], *audit;
+
+	(void)state;
+	fresh_ledger();
+	write_policy("readonly storage\nallow any\n");
+	life_start(&x);
 
 	/* the policy agrees with the verdicts in force: adopted, nothing sent */
 	make_present(&ev, 1, "2-1.4", "PLAIN1", 8, MEDIAGATE_VERDICT_READONLY);
-	send_ev(kfd, &ev);
+	send_ev(x.kfd, &ev);
 	make_present(&ev, 3, "1-3", "", 3, MEDIAGATE_VERDICT_ALLOW);
-	send_ev(kfd, &ev);
+	send_ev(x.kfd, &ev);
 	/* an interface that inherits its device's verdict is not decided apart */
 	make_present(&ev, 2, "2-1.4:1.0", "PLAIN1", 8, MEDIAGATE_VERDICT_READONLY);
 	ev.level = MEDIAGATE_LEVEL_INTERFACE;
 	ev.intf_number = 0;
 	ev.intf_class = 8;
 	ev.flags = MEDIAGATE_EVF_UNDER_DEVICE;
-	send_ev(kfd, &ev);
-	pump(l);
-	assert_int_equal(recv_msg(kfd, 100).op, 0);
+	send_ev(x.kfd, &ev);
+	pump(x.l);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0);
 
 	/* allowed under an older policy, read-only under this one: changed */
 	make_present(&ev, 4, "2-1.5", "OLDALLOW", 8, MEDIAGATE_VERDICT_ALLOW);
-	send_ev(kfd, &ev);
-	pump(l);
-	expect_verdict(kfd, 4, MEDIAGATE_VERDICT_READONLY);
+	send_ev(x.kfd, &ev);
+	pump(x.l);
+	expect_verdict(x.kfd, 4, MEDIAGATE_VERDICT_READONLY);
 	/* a PRESENT record of a handle already tracked changes nothing */
 	make_present(&ev, 1, "2-1.4", "PLAIN1", 8, MEDIAGATE_VERDICT_ALLOW);
-	send_ev(kfd, &ev);
-	pump(l);
-	assert_int_equal(recv_msg(kfd, 100).op, 0);
+	send_ev(x.kfd, &ev);
+	pump(x.l);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0);
 
 	/* a reload re-evaluates them like any device this daemon decided */
 	write_policy("block storage\nallow any\n");
-	assert_int_equal(loop_reload(l), 0);
-	expect_verdict(kfd, 1, MEDIAGATE_VERDICT_DENY);
-	expect_verdict(kfd, 4, MEDIAGATE_VERDICT_DENY);
-	assert_int_equal(recv_msg(kfd, 100).op, 0); /* keyboard unchanged, 2 untracked */
+	assert_int_equal(loop_reload(x.l), 0);
+	expect_verdict(x.kfd, 1, MEDIAGATE_VERDICT_DENY);
+	expect_verdict(x.kfd, 4, MEDIAGATE_VERDICT_DENY);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0); /* keyboard unchanged, 2 untracked */
 	write_policy("allow storage\nallow any\n");
-	assert_int_equal(loop_reload(l), 0);
-	expect_verdict(kfd, 1, MEDIAGATE_VERDICT_ALLOW);
-	expect_verdict(kfd, 4, MEDIAGATE_VERDICT_ALLOW);
-	assert_int_equal(recv_msg(kfd, 100).op, 0);
+	assert_int_equal(loop_reload(x.l), 0);
+	expect_verdict(x.kfd, 1, MEDIAGATE_VERDICT_ALLOW);
+	expect_verdict(x.kfd, 4, MEDIAGATE_VERDICT_ALLOW);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0);
 
 	/* media rules: the enrolled stick, upgraded before the restart, keeps
 	 * its allow until probed again (not decided anew from less), and the
 	 * probe confirms it: nothing sent */
 	write_policy("allow storage media registered\nreadonly storage\nallow any\n");
-	assert_int_equal(loop_reload(l), 0);
-	expect_verdict(kfd, 1, MEDIAGATE_VERDICT_READONLY); /* unprobed: readonly to look */
-	expect_verdict(kfd, 4, MEDIAGATE_VERDICT_READONLY);
+	assert_int_equal(loop_reload(x.l), 0);
+	expect_verdict(x.kfd, 1, MEDIAGATE_VERDICT_READONLY); /* unprobed: readonly to look */
+	expect_verdict(x.kfd, 4, MEDIAGATE_VERDICT_READONLY);
 	make_present(&ev, 5, "2-1.6", "4C530001", 8, MEDIAGATE_VERDICT_ALLOW);
-	send_ev(kfd, &ev);
-	/* a stick denied before, now let in read-only to be probed */
-	make_present(&ev, 6, "2-1.7", "PLAIN2", 8, MEDIAGATE_VERDICT_DENY);
-	send_ev(kfd, &ev);
-	pump(l);
-	expect_verdict(kfd, 6, MEDIAGATE_VERDICT_READONLY);
-	assert_int_equal(recv_msg(kfd, 100).op, 0);
+	send_ev(x.kfd, &ev);
+	pump(x.l);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0);
 	snprintf(img, sizeof(img), "%s/luks2.img", dir);
-	assert_int_equal(loop_media_appeared(l, "2-1.6", img), 1);
-	snprintf(img, sizeof(img), "%s/vfat.img", dir);
-	assert_int_equal(loop_media_appeared(l, "2-1.7", img), 1);
-	settle(l);
-	assert_int_equal(recv_msg(kfd, 100).op, 0);
-
-	loop_free(l);
-	log_audit_stream(NULL);
-	fclose(af);
-	close(kfd);
-	close(lfd);
+	assert_int_equal(loop_media_appeared(x.l, "2-1.6", img), 1);
+	settle(x.l);
+	assert_int_equal(recv_msg(x.kfd, 100).op, 0);
+	life_end(&x);
 
 	audit = slurp(audit_path);
 	if (getenv("MG_DEBUG"))
 		fputs(audit, stderr);
-	/* adopted verdicts leave no audit line; changed ones say stage=restart */
-	assert_int_equal(count_lines(audit, "handle=3 "), 0);
-	assert_int_equal(count_lines(audit, "stage=restart"), 2);
-	assert_int_equal(count_lines(audit, "handle=4 manufacturer=\"SanDisk\" product=\"Ultra "
-					    "Fit\" stage=restart verdict=readonly"),
+	/* no earlier life recorded them: each verdict in force audited once */
+	assert_int_equal(count_lines(audit, "handle=3 "), 1);
+	assert_int_equal(count_lines(audit, "handle=3 manufacturer=\"SanDisk\" product=\"Ultra "
+					    "Fit\" stage=restart-adopted verdict=allow"),
 			 1);
-	assert_int_equal(count_lines(audit, "handle=6 manufacturer=\"SanDisk\" product=\"Ultra "
-					    "Fit\" stage=restart verdict=readonly"),
-			 1);
-	assert_int_equal(count_lines(audit, "handle=1 "), 3); /* three reloads */
-	assert_int_equal(count_lines(audit, "handle=5 manufacturer=\"SanDisk\" product=\"Ultra "
-					    "Fit\" stage=media verdict=allow"),
-			 1);
-	assert_int_equal(count_lines(audit, "handle=5 "), 1);
-	assert_int_equal(count_lines(audit, "handle=6 manufacturer=\"SanDisk\" product=\"Ultra "
-					    "Fit\" stage=media verdict=readonly"),
-			 1);
+	assert_int_equal(count_lines(audit, "handle=2 "), 0);
+	assert_int_equal(count_lines(audit, "stage=restart "), 1);
+	assert_int_equal(count_lines(audit, LINE(4, "restart-adopted", "allow")), 1);
+	assert_int_equal(count_lines(audit, LINE(4, "restart", "readonly")), 1);
+	assert_int_equal(count_lines(audit, "handle=1 "), 4); /* adopted, three reloads */
+	assert_int_equal(count_lines(audit, LINE(5, "restart-adopted", "allow")), 1);
+	assert_int_equal(count_lines(audit, "handle=5 "), 1); /* the probe confirmed it */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restart_rebuild),
+		cmocka_unit_test(test_restart_kill_between_ioctl_and_audit),
+		cmocka_unit_test(test_restart_unaudited_then_changed),
+		cmocka_unit_test(test_restart_replay_already_audited),
+		cmocka_unit_test(test_restart_media_confirmed_silent),
+		cmocka_unit_test(test_restart_deny_stays),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
