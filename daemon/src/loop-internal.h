@@ -17,6 +17,7 @@
 #include "inventory.h"
 #include "kdev.h"
 #include "loop.h"
+#include "notify.h"
 #include "probe.h"
 
 #define LOOP_AUDIT_BURST 100
@@ -31,6 +32,7 @@ enum loop_source {
 	SRC_TIMER,
 	SRC_PROBE, /* + slot << 32 in the epoll data */
 	SRC_PROBE_TIMER,
+	SRC_NOTIFY, /* notify.c rate-limit timer */
 };
 
 #define LOOP_MAX_PROBES 8 /* media probes running at once */
@@ -77,6 +79,7 @@ struct loop {
 	gid_t ctl_gid;
 	int timerfd;
 	int probe_timerfd;
+	struct notify *notify; /* desktop notices (issue 6) */
 	struct loop_probe probes[LOOP_MAX_PROBES];
 	struct override overrides[LOOP_MAX_OVERRIDES];
 	unsigned int n_overrides;

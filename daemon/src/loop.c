@@ -215,6 +215,9 @@ static void record_verdict(struct loop *l, const struct mediagate_event *ev,
 	}
 	if (v->retired_medium[0] && strcmp(stage, "reload") && strcmp(stage, "manual"))
 		record_retired_seen(l, d, v);
+	/* issue 6: the desktop notice, never waited for (notify.c) */
+	if (l->notify && policy_notify(l->policy) && notify_wanted(ev, d, v, stage))
+		notify_verdict(l->notify, loop_now_ns(), d, v);
 }
 
 void loop_record_verdict(struct loop *l, const struct decide_pending *t,
@@ -687,6 +690,9 @@ int loop_dispatch(struct loop *l, int timeout_ms)
 		case SRC_PROBE_TIMER:
 			loop_on_probe_timer(l);
 			break;
+		case SRC_NOTIFY:
+			notify_on_timer(l->notify, loop_now_ns());
+			break;
 		}
 	}
 	return 0;
@@ -783,6 +789,12 @@ static int open_sources(struct loop *l, const struct loop_config *cfg)
 	if (l->probe_timerfd < 0)
 		return log_errno(-errno, "timerfd");
 	r = watch(l, l->probe_timerfd, SRC_PROBE_TIMER);
+	if (r < 0)
+		return r;
+	r = notify_new(cfg->notify, &l->notify);
+	if (r < 0)
+		return log_errno(r, "desktop notices");
+	r = watch(l, notify_fd(l->notify), SRC_NOTIFY);
 	if (r < 0)
 		return r;
 	if (!cfg->control_path || cfg->control_path[0]) {
@@ -882,6 +894,7 @@ void loop_free(struct loop *l)
 		close(l->timerfd);
 	if (l->probe_timerfd >= 0)
 		close(l->probe_timerfd);
+	notify_free(l->notify);
 	inv_close(l->inv);
 	policy_free(l->policy);
 	registry_free(l->reg);
