@@ -6,6 +6,15 @@
 import re, sys
 
 T = {
+# desktop notice (mediagated, daemon/src/notify.c)
+'USB stick is read-only': 'USB メモリは読み取り専用です',
+'Not a registered company stick: read-only.': '登録された会社支給の USB メモリではありません: 読み取り専用です。',
+'USB device blocked': 'USB デバイスをブロックしました',
+'Not allowed on this computer by the company policy: blocked.': '会社のポリシーにより、このコンピューターでは使用できません: ブロックしました。',
+'Serial: %s': 'シリアル番号: %s',
+'Label: %s': 'ラベル: %s',
+'More USB sticks restricted': 'ほかの USB メモリも制限しました',
+'Sticks made read-only or blocked since the last notice: %u': '前回の通知以降に読み取り専用またはブロックにした USB メモリ: %u 個',
 'mediagatectl enroll: the passphrase is too short (at least %d bytes)\\n': 'mediagatectl enroll: パスフレーズが短すぎます (%d バイト以上)\\n',
 # mediagatectl check
 'usage: mediagatectl check [-v] [FILE]\\n  Check a policy file (default %s).\\n  -v  also print the canonical form\\n':

@@ -1,4 +1,5 @@
-# daemon/po/po.mk: message catalogues of mediagatectl (gettext domain
+# daemon/po/po.mk: message catalogues of mediagatectl and of mediagated's
+# desktop notice (daemon/src/notify.c) (gettext domain
 # "mediagate"). Included by the Makefile.
 #
 #   make userspace   also compiles $(O)/locale/LANG/LC_MESSAGES/mediagate.mo
@@ -18,7 +19,7 @@ userspace: $(MO_FILES)
 .PHONY: pot install-po
 pot:
 	xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS --package-name=mediagate \
-		--msgid-bugs-address= -o daemon/po/mediagate.pot daemon/cli/*.c
+		--msgid-bugs-address= -o daemon/po/mediagate.pot daemon/cli/*.c daemon/src/notify.c
 
 install: install-po
 install-po: $(MO_FILES)

@@ -230,12 +230,7 @@ void notify_format(const struct notify_notice *msg, char *summary, size_t summar
 	if (!msg->verdict) {
 		snprintf(summary, summary_sz, "%s", _("More USB sticks restricted"));
 		snprintf(body, body_sz,
-			 dngettext(NOTIFY_TEXTDOMAIN,
-				   "%u more stick was made read-only or blocked since the last "
-				   "notice.",
-				   "%u more sticks were made read-only or blocked since the last "
-				   "notice.",
-				   msg->more),
+			 _("Sticks made read-only or blocked since the last notice: %u"),
 			 msg->more);
 		return;
 	}

@@ -11,12 +11,16 @@ pkgs=(
 	# tests
 	libcmocka-dev umockdev libumockdev-dev sqlite3 cryptsetup-bin valgrind
 	gettext locales
+	# tests/unit/test-notify: a private session bus
+	dbus-daemon
 	# kernel module and VM tests
 	linux-headers-amd64 linux-headers-6.12-amd64 pahole kmod linux-source-6.12
 	qemu-system-x86 busybox-static udev socat dosfstools fdisk e2fsprogs cpio
 	xz-utils util-linux dmsetup sg3-utils
 	# packaging: man pages, make install, make deb, lintian, DKMS (tests/packaging)
 	groff-base man-db bash-completion dpkg-dev debhelper dh-dkms dkms lintian
+	# system-test VM (tests/system): guest image, qcow2 overlay
+	debootstrap qemu-utils
 	# central ledger (tests/fleet, mediagatectl --db)
 	rsyslog rsyslog-relp rsyslog-pgsql postgresql libpq-dev
 )

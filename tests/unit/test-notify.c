@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libintl.h>
 #include <limits.h>
 #include <locale.h>
 #include <poll.h>
@@ -400,6 +401,23 @@ static void test_wanted(void **state)
 	assert_true(notify_wanted(&ev, &d, &v, "hold"));
 }
 
+/* The catalogues of the build tree: BUILD/locale next to BUILD/tests/. */
+static void bind_build_catalogue(void)
+{
+	char exe[PATH_MAX], ldir[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	assert_true(n > 0);
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	assert_non_null(slash);
+	*slash = '\0';
+	snprintf(ldir, sizeof(ldir), "%s/../locale", exe);
+	assert_non_null(bindtextdomain("mediagate", ldir));
+	bind_textdomain_codeset("mediagate", "UTF-8");
+}
+
 static void test_format(void **state)
 {
 	struct notify_notice msg = {.verdict = MEDIAGATE_VERDICT_READONLY};
@@ -426,15 +444,25 @@ static void test_format(void **state)
 	memset(msg.serial, '&', sizeof(msg.serial) - 1);
 	notify_format(&msg, summary, sizeof(summary), body, 64);
 	assert_int_equal(strlen(body), 63);
+	/* translated: the build tree's catalogue (daemon/po/ja.po), as the
+	 * child would with the daemon's locale */
+	msg = (struct notify_notice){.verdict = MEDIAGATE_VERDICT_READONLY};
+	strcpy(msg.serial, "X&");
+	bind_build_catalogue();
+	assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
+	setenv("LANGUAGE", "ja", 1);
+	notify_format(&msg, summary, sizeof(summary), body, sizeof(body));
+	unsetenv("LANGUAGE");
+	setlocale(LC_ALL, "C");
+	assert_string_equal(summary, "USB メモリは読み取り専用です");
+	assert_non_null(strstr(body, "\nシリアル番号: X&amp;"));
 	msg = (struct notify_notice){.more = 1};
 	notify_format(&msg, summary, sizeof(summary), body, sizeof(body));
 	assert_string_equal(summary, "More USB sticks restricted");
-	assert_string_equal(body,
-			    "1 more stick was made read-only or blocked since the last notice.");
+	assert_string_equal(body, "Sticks made read-only or blocked since the last notice: 1");
 	msg.more = 49;
 	notify_format(&msg, summary, sizeof(summary), body, sizeof(body));
-	assert_string_equal(body,
-			    "49 more sticks were made read-only or blocked since the last notice.");
+	assert_string_equal(body, "Sticks made read-only or blocked since the last notice: 49");
 }
 
 /* ---- over the bus ---- */
@@ -506,7 +534,7 @@ static void test_notice_and_storm(void **state)
 	snprintf(want, sizeof(want),
 		 "euid=%d app=mediagate replaces=0 icon=drive-removable-media urgency=1 "
 		 "category=device timeout=10000 summary=More USB sticks restricted "
-		 "body=200 more sticks were made read-only or blocked since the last notice.",
+		 "body=Sticks made read-only or blocked since the last notice: 200",
 		 (int)user_uid);
 	expect_call(1, want);
 	/* a quiet interval: no summary */
