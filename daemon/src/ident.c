@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ident: adapter that fills struct ident_device from sysfs (through libudev)
- * or from a kernel hold record, and hashes the raw descriptors (libcrypto).
+ * or from a kernel hold record, and hashes the raw descriptors (sha256.c).
  * Everything read here is device-supplied: attribute reads are bounded, the
  * descriptors go through the bounded parser in ident_desc.c, strings are
  * stored raw (NUL-free) and escaped only when printed.
@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 #include <libudev.h>
-#include <openssl/evp.h>
 
 #include "uapi/linux/mediagate.h"
 
 #include "ident.h"
 #include "macro.h"
+#include "sha256.h"
 
 #define DESC_READ_MAX 65536 /* wTotalLength is 16 bits; one config fits */
 #define ATTR_READ_MAX 4096 /* a sysfs attribute is at most a page */
@@ -29,12 +29,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref)
 
 int ident_hash_descriptors(const uint8_t *buf, size_t len, uint8_t ret_hash[32])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-		return -EIO;
-	memcpy(ret_hash, md, 32);
+	sha256_digest(buf, len, ret_hash);
 	return 0;
 }
 
