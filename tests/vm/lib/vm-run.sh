@@ -150,6 +150,23 @@ do_req() {
 		plug_order+=("$id")
 		ans=ok
 		;;
+	plug-burst) # plug-burst PREFIX N SERIALPREFIX HUBPORT...: N sticks (null-co, 16 MiB of
+		# zeroes), 8 per hub, ports HUB.1..HUB.8; drives first, then the device_adds back to back
+		local n=$3 sp=$4 hubs=("${@:5}") i sid
+		for ((i = 1; i <= n; i++)); do
+			sid=$id$(printf %02d "$i")
+			qmp "{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"null-co\",\"node-name\":\"drv-$sid\",\"size\":16777216,\"read-zeroes\":true}}" ||
+				{ ans="err blockdev-add $QMP_REPLY"; return; }
+		done
+		for ((i = 1; i <= n; i++)); do
+			sid=$id$(printf %02d "$i")
+			qmp "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"usb-storage\",\"id\":\"$sid\",\"drive\":\"drv-$sid\",\"bus\":\"xhci.0\",\"port\":\"${hubs[(i - 1) / 8]}.$(((i - 1) % 8 + 1))\",\"serial\":\"$sp$(printf %02d "$i")\"}}" ||
+				{ ans="err device_add $QMP_REPLY"; return; }
+			plugged[$sid]=storage
+			plug_order+=("$sid")
+		done
+		ans=ok
+		;;
 	plug-kbd | plug-mouse | plug-hub) # plug-kbd ID [PORT]
 		local drv=usb-${verb#plug-} port=
 		[[ -n ${3:-} ]] && port=",\"port\":\"$3\""
