@@ -170,10 +170,13 @@ int control_accept(struct control *c, gid_t group, struct control_client *ret)
 	return 0;
 }
 
+/* send(MSG_NOSIGNAL): a peer that hung up (the daemon refusing a client
+ * before it wrote its request) must not kill the writer with SIGPIPE; the
+ * client still reads the refusal that is waiting in its socket. */
 static void write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
-		ssize_t n = write(fd, buf, len);
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 
 		if (n <= 0)
 			return;
