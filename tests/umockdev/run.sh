@@ -1,7 +1,8 @@
 #!/bin/bash
 # umockdev suite: `mediagatectl explain` against mocked sysfs trees
 # (tests/umockdev/fixtures/*.umockdev, made by gen-fixtures.py, with real raw
-# descriptors) under the SHIPPED policy (policy/mediagate.conf).
+# descriptors) under the SHIPPED policy (policy/mediagate.conf); then
+# daemon.sh runs the real mediagated in a testbed with the same fixtures.
 #
 # Each case asserts the exact verdict and the deciding rule as file:line. The
 # expected line is looked up from the rule's text in the shipped policy (it
@@ -299,5 +300,9 @@ for args in "2-1 --media bogus" "2-1 --media luks2:not-a-uuid" "--media none" "2
 		fail "$name" "exit $rc, want 2 with a message"
 	fi
 done
+
+# --- the real mediagated in a testbed: verdicts, media upgrade, reload,
+# timed allow, control socket, escaping (daemon.sh, its own PASS/FAIL lines) ---
+"$top/tests/umockdev/daemon.sh" "$build" || fails=$((fails + 1))
 
 [[ $fails -eq 0 ]]
