@@ -23,6 +23,9 @@ pkgs=(
 	debootstrap qemu-utils
 	# central ledger (tests/fleet, mediagatectl --db)
 	rsyslog rsyslog-relp rsyslog-pgsql postgresql libpq-dev
+	# bench/usbguard: the table (analyze.py); usbguard itself is fetched with
+	# apt-get download and unpacked for the guest, never installed on the host
+	python3
 )
 missing=()
 for p in "${pkgs[@]}"; do
