@@ -26,6 +26,9 @@
  *                                "ok HANDLE VERDICT [N:V...]" (interface verdicts)
  *   quiet MS                     no verdict for MS ms: "ok", else "error ..."
  *   stop                         SIGTERM the daemon: "ok exit N" / "ok signal N"
+ *   syslog FILE                  bind /dev/log (in a private mount namespace:
+ *                                refused if it exists) and append each datagram
+ *                                received there to FILE as one line
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -65,7 +68,7 @@ static struct kdev_fake_msg queue[MAX_QUEUE];
 static unsigned int n_queue;
 static unsigned int last_op; /* the last request other than a verdict */
 static int lfd = -1, kfd = -1;
-static pid_t daemon_pid = -1;
+static pid_t daemon_pid = -1, syslog_pid = -1;
 static char sock_path[108];
 
 static void reply(const char *fmt, ...)
@@ -589,6 +592,44 @@ static void cmd_stop(void)
 		reply("ok signal %d", WTERMSIG(st));
 }
 
+/* A private syslog: a child appends each datagram to @file, one per line. */
+static void cmd_syslog(const char *file)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+	struct stat st;
+	char buf[8192];
+	int fd, out;
+
+	if (lstat(sa.sun_path, &st) == 0 || syslog_pid > 0) {
+		reply("error /dev/log exists: run me in a mount namespace with a private /dev");
+		return;
+	}
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	out = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0 || out < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		reply("error syslog socket: %s", strerror(errno));
+		return;
+	}
+	chmod(sa.sun_path, 0666);
+	syslog_pid = fork();
+	if (syslog_pid == 0) {
+		for (;;) {
+			ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+
+			if (n < 0 && errno != EINTR)
+				_exit(1);
+			if (n <= 0)
+				continue;
+			buf[n++] = '\n';
+			if (write(out, buf, (size_t)n) != n)
+				_exit(1);
+		}
+	}
+	close(fd);
+	close(out);
+	reply(syslog_pid > 0 ? "ok" : "error fork");
+}
+
 static int setup_testbed(void)
 {
 	void *(*tb_new)(void);
@@ -652,6 +693,8 @@ int main(void)
 			cmd_quiet(argv[1]);
 		else if (!strcmp(argv[0], "stop"))
 			cmd_stop();
+		else if (!strcmp(argv[0], "syslog") && argc == 2)
+			cmd_syslog(argv[1]);
 		else
 			reply("error unknown request %s", argv[0]);
 	}
@@ -659,6 +702,10 @@ int main(void)
 	if (daemon_pid > 0) {
 		kill(daemon_pid, SIGTERM);
 		waitpid(daemon_pid, NULL, 0);
+	}
+	if (syslog_pid > 0) {
+		kill(syslog_pid, SIGTERM);
+		waitpid(syslog_pid, NULL, 0);
 	}
 	return 0;
 }

@@ -71,7 +71,17 @@ if ldd "$daemon" 2>/dev/null | grep -q 'libasan\.so'; then
 	MG_ASAN_RT=$(ldd "$daemon" | awk '/libasan\.so/ { print $3; exit }')
 fi
 
-coproc H { exec umockdev-wrapper "$tmp/harness" 2>"$tmp/harness.err"; }
+# The harness and the daemon run in a private mount namespace whose /dev is
+# a tmpfs with links to the real nodes, so the harness can own /dev/log: the
+# daemon's syslog lines are captured too, not sent to the host's syslog.
+mkdir "$tmp/olddev"
+# shellcheck disable=SC2016
+coproc H {
+	exec unshare -m -- bash -c 'mount --make-rprivate / && mount --rbind /dev "$1/olddev" &&
+		mount -t tmpfs -o mode=0755 tmpfs /dev || exit 99
+		for n in "$1"/olddev/*; do ln -s "$n" /dev/; done
+		exec umockdev-wrapper "$1/harness"' harness "$tmp" 2>"$tmp/harness.err"
+}
 
 # req REQUEST...: one request to the harness; its reply in $R, status 0 if "ok".
 R=
@@ -194,6 +204,7 @@ if [[ $R != "ok testbed "* ]]; then
 	fail setup "harness: $R $(cat "$tmp/harness.err")"
 	exit 1
 fi
+must syslog syslog "$tmp/syslog"
 for f in plain-stick stick-keyboard hostile-serial keyboard hub; do
 	must "fixture-$f" fixture "$fixtures/$f.umockdev"
 done
@@ -236,10 +247,14 @@ if start verdicts "$P"; then
 	must hold-hostile hold 6 1-3
 	expect_verdict hostile-serial-readonly 6 "readonly 0:readonly"
 	must uevent-sdc uevent sdc add
+	for _ in $(seq 300); do
+		grep -q ' handle=6 .* stage=media ' "$out" && break
+		sleep 0.1
+	done
 	must hold-long hold 7 1-6
 	expect_verdict long-serial-readonly 7 "readonly 0:readonly"
 	# the hostile stick stays read-only after its probe: no second verdict
-	req quiet 3000
+	req quiet 1000
 	expect_eq no-other-verdict "$R" ok
 	stop verdicts
 
@@ -360,8 +375,8 @@ if start allow "$P"; then
 	fi
 	req quiet 1000
 	expect_eq control-refused-no-verdict "$R" ok
-	# 3. root allows it for 3 s: allowed now, and again when re-plugged in the window
-	if "$ctl" allow 2-1 --for 3s --control "$control" >"$tmp/ctl.out" 2>&1; then
+	# 3. root allows it for 5 s: allowed now, and again when re-plugged in the window
+	if "$ctl" allow 2-1 --for 5s --control "$control" >"$tmp/ctl.out" 2>&1; then
 		pass allow-for-accepted
 	else
 		fail allow-for-accepted "$(cat "$tmp/ctl.out")"
@@ -389,5 +404,18 @@ if start allow "$P"; then
 		"$(grep '^event=verdict' "$out")"
 	expect_eq inventory-allow-last-verdict "$(q "SELECT last_verdict FROM media WHERE serial = '4C530001230815115532'")" readonly
 fi
+
+# ==== the same events through syslog: LOG_AUTHPRIV|LOG_NOTICE, one datagram each ====
+sleep 0.5 # the capture child writes asynchronously
+hdr='^<85>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] mediagated\[[0-9]+\]: '
+all=$(cat "$tmp"/verdicts.out "$tmp"/reload.out "$tmp"/allow.out)
+got=$(grep -E "${hdr}event=" "$tmp/syslog" | sed -E "s/$hdr//")
+if [[ -n $all && $got == "$all" ]]; then
+	pass syslog-authpriv-lines-are-the-audit-lines
+else
+	fail syslog-authpriv-lines-are-the-audit-lines \
+		"$(diff <(echo "$all") <(echo "$got") | head -5 | cat -v)"
+fi
+expect_eq syslog-no-other-event-lines "$(grep -c 'event=' "$tmp/syslog")" "$(wc -l <<<"$all")"
 
 [[ $fails -eq 0 ]]
