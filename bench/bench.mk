@@ -32,5 +32,4 @@ bench: bench-build
 -include bench/stocktake.mk
 -include bench/fleet.mk
 -include bench/datapath.mk
--include bench/datapath.mk
 -include bench/usbguard.mk
