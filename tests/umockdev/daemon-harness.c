@@ -17,6 +17,8 @@
  *   fixture FILE                 add a .umockdev file's devices (skip those present)
  *   disk NAME BLOCK IMAGE        a SCSI disk BLOCK under USB device NAME's first
  *                                interface; /dev/BLOCK holds a copy of IMAGE
+ *   part BLOCK N START IMAGE     partition N of disk BLOCK (START in sectors, as in
+ *                                its partition table); /dev/BLOCKN holds a copy of IMAGE
  *   uevent NAME ACTION           a uevent for a device added above
  *   start SOCKET OUT ERR ARGV... listen on SOCKET, run ARGV (stdout > OUT, stderr
  *                                > ERR), wait for its REPLAY and LIST_PRESENT
@@ -284,6 +286,42 @@ static void attr_str(const char *dir, const char *attr, char *dst, size_t sz, ui
 		*flags |= MEDIAGATE_EVF_TRUNCATED;
 	}
 	memcpy(dst, b, (size_t)n);
+}
+
+/* A partition: sysfs as the kernel has it ("partition", "start", and a
+ * kernel-style DEVNAME in uevent), the node holds the partition's bytes. */
+static void cmd_part(const char *disk, const char *num, const char *start, const char *image)
+{
+	const struct dev *d = find_dev(disk);
+	char name[32], path[600], text[1400], node[700], dev[16];
+	unsigned int maj, min;
+	int n = atoi(num), r;
+	struct stat st;
+	void *err = NULL;
+
+	if (!d || stat(image, &st) < 0 || read_attr(d->path, "dev", dev, sizeof(dev)) <= 0 ||
+	    sscanf(dev, "%u:%u", &maj, &min) != 2 || n < 1 || n > 15) {
+		reply("error no disk %s or no image %s", disk, image);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s%d", disk, n);
+	snprintf(path, sizeof(path), "%s/%s", d->path, name);
+	snprintf(text, sizeof(text),
+		 "P: %s\nN: %s\nE: SUBSYSTEM=block\nE: DEVTYPE=partition\nE: DEVNAME=%s\n"
+		 "E: MAJOR=%u\nE: MINOR=%u\nE: PARTN=%d\nA: dev=%u:%u\nA: partition=%d\n"
+		 "A: start=%s\nA: size=%lld\n",
+		 path, name, name, maj, min + n, n, maj, min + n, n, start,
+		 (long long)st.st_size / 512);
+	if (!tb_add(tb, text, &err) || add_dev(name, path) < 0) {
+		reply("error cannot add partition %s", name);
+		return;
+	}
+	snprintf(node, sizeof(node), "%s/dev/%s", root, name);
+	r = copy_file(image, node);
+	if (r < 0)
+		reply("error %s: %s", node, strerror(-r));
+	else
+		reply("ok %s", path);
 }
 
 static int cmp_intf(const void *a, const void *b)
@@ -679,6 +717,8 @@ int main(void)
 			cmd_fixture(argv[1]);
 		else if (!strcmp(argv[0], "disk") && argc == 4)
 			cmd_disk(argv[1], argv[2], argv[3]);
+		else if (!strcmp(argv[0], "part") && argc == 5)
+			cmd_part(argv[1], argv[2], argv[3], argv[4]);
 		else if (!strcmp(argv[0], "uevent") && argc == 3)
 			cmd_uevent(argv[1], argv[2]);
 		else if (!strcmp(argv[0], "start"))

@@ -13,7 +13,9 @@
 # enrolled with mediagatectl enroll, reload good and bad, a temporary allow
 # across a re-plug and its expiry, the control socket refusing non-root
 # peers (setpriv as nobody), a hostile serial and a hostile filesystem label
-# escaped in the audit line.
+# escaped in the audit line, partitioned media (GPT; LUKS2 in a partition,
+# alone and next to a plain filesystem); every audit line also as the
+# syslog datagram (LOG_AUTHPRIV) the daemon sends to a private /dev/log.
 #
 # Usage: tests/umockdev/daemon.sh BUILD_DIR   (PASS:/FAIL: per check)
 set -u
@@ -405,10 +407,65 @@ if start allow "$P"; then
 	expect_eq inventory-allow-last-verdict "$(q "SELECT last_verdict FROM media WHERE serial = '4C530001230815115532'")" readonly
 fi
 
+# ==== 5. partitioned media: GPT read by libblkid from the disk node ====
+# The testbed's nodes are files to fstat() (umockdev fakes stat() only), so
+# the probe reads partitions by offset: LUKS2 found that way has no cipher
+# and key size (probe.h) and cannot count as registered. The daemon must
+# fail closed: read-only, never allowed. (The VM scenarios cover LUKS2 read
+# through a real partition node.)
+cd "$tmp" || exit 1
+truncate -s 36M part.img
+truncate -s 42M mixed.img
+if printf 'label: gpt\nstart=2048, size=65536\n' | sfdisk -q part.img >/dev/null &&
+	printf 'label: gpt\nstart=2048, size=65536\nstart=67584, size=8192\n' |
+	sfdisk -q mixed.img >/dev/null &&
+	dd if=luks.img of=part.img bs=1M seek=1 conv=notrunc status=none &&
+	dd if=luks.img of=mixed.img bs=1M seek=1 conv=notrunc status=none &&
+	dd if=label.img of=mixed.img bs=1M seek=33 conv=notrunc status=none; then
+	pass partition-images
+else
+	fail partition-images "sfdisk/dd failed"
+fi
+cd "$top" || exit 1
+must disk-part disk 2-1 sde "$tmp/part.img"
+must part-sde1 part sde 1 2048 "$tmp/luks.img"
+must disk-mixed disk 2-1 sdf "$tmp/mixed.img"
+must part-sdf1 part sdf 1 2048 "$tmp/luks.img"
+must part-sdf2 part sdf 2 67584 "$tmp/label.img"
+if start partitions "$P"; then
+	# the registered container in a partition, seen by offset: stays read-only
+	must part-hold hold 1 2-1
+	expect_verdict part-readonly 1 "readonly 0:readonly"
+	must uevent-sde uevent sde add
+	for _ in $(seq 300); do
+		grep -q ' handle=1 .* stage=media ' "$out" && break
+		sleep 0.1
+	done
+	req quiet 1000
+	expect_eq part-luks-by-offset-stays-readonly "$R" ok
+	must part-unplug remove 1
+	# the same container next to a plain filesystem: the plain one wins
+	must mixed-hold hold 2 2-1
+	expect_verdict mixed-readonly 2 "readonly 0:readonly"
+	must uevent-sdf uevent sdf add
+	for _ in $(seq 300); do
+		grep -q ' handle=2 .* stage=media ' "$out" && break
+		sleep 0.1
+	done
+	req quiet 1000
+	expect_eq mixed-stays-readonly "$R" ok
+	stop partitions
+
+	expect_line audit-part-media "$out" "event=verdict $stick handle=1 $stick_str stage=media verdict=readonly interfaces=\"0:readonly\" rule=\"$P:$L_READONLY\" media=luks2 fstype=\"\" label=\"\" uuid=\"$UUID\" cipher=\"\" key_bits=0 registered=no medium=\"MG-42\" reason=\"matched: readonly storage\""
+	expect_line audit-mixed-media "$out" "event=verdict $stick handle=2 $stick_str stage=media verdict=readonly interfaces=\"0:readonly\" rule=\"$P:$L_READONLY\" media=plain fstype=\"ext2\" label=\"$want_label\" uuid=\"$FSUUID\" cipher=\"\" key_bits=0 registered=no medium=\"\" reason=\"matched: readonly storage\""
+	expect_eq inventory-mixed-last "$(q "SELECT media_kind, registered, last_verdict FROM media WHERE serial = '4C530001230815115532'")" \
+		"plain|0|readonly"
+fi
+
 # ==== the same events through syslog: LOG_AUTHPRIV|LOG_NOTICE, one datagram each ====
 sleep 0.5 # the capture child writes asynchronously
 hdr='^<85>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] mediagated\[[0-9]+\]: '
-all=$(cat "$tmp"/verdicts.out "$tmp"/reload.out "$tmp"/allow.out)
+all=$(cat "$tmp"/verdicts.out "$tmp"/reload.out "$tmp"/allow.out "$tmp"/partitions.out)
 got=$(grep -E "${hdr}event=" "$tmp/syslog" | sed -E "s/$hdr//")
 if [[ -n $all && $got == "$all" ]]; then
 	pass syslog-authpriv-lines-are-the-audit-lines
