@@ -27,7 +27,7 @@ FUZZ_registry_SRCS = $(FUZZ_BASE_SRCS) $(wildcard daemon/src/registry*.c)
 FUZZ_descriptors_SRCS = $(FUZZ_BASE_SRCS)
 FUZZ_strutil_SRCS = $(wildcard daemon/src/strutil.c)
 FUZZ_event_SRCS = $(FUZZ_registry_SRCS) $(wildcard daemon/src/policy*.c daemon/src/ident.c \
-	daemon/src/kdev.c daemon/src/decide.c)
+	daemon/src/sha256.c daemon/src/kdev.c daemon/src/decide.c)
 FUZZ_token_SRCS = $(FUZZ_BASE_SRCS) $(wildcard daemon/src/token.c daemon/src/orgkey.c)
 FUZZ_CORE_OBJS = $(sort $(FUZZ_policy_SRCS:%.c=$(FUZZ_O)/%.o) $(FUZZ_registry_SRCS:%.c=$(FUZZ_O)/%.o))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
@@ -61,14 +61,17 @@ fuzz: fuzz-build
 # coverage) into tests/fuzz/corpus/<t>/. FUZZ_MAX_TIME=SECONDS or
 # FUZZ_UNTIL="04:20 UTC" stops each target early (reported as FAIL with the
 # count it reached). Logs:
-# build/fuzz/logs/<t>-fuzz.log; summary: build/fuzz/logs/long.txt.
+# build/fuzz/logs/<t>-fuzz.log; summary: build/fuzz/logs/long[-<targets>].txt.
 FUZZ_LONG_RUNS ?= 10000000
 FUZZ_LONG_JOBS ?= 2
 FUZZ_ALL := $(FUZZ_SRCS:tests/fuzz/fuzz-%.c=%)
-# Slowest first, so the two slots finish about together.
-FUZZ_SLOW := policy strutil registry token event descriptors
-FUZZ_LONG_TARGETS = $(if $(FUZZ_TARGETS),$(FUZZ_TARGETS),$(filter $(FUZZ_ALL),$(FUZZ_SLOW)) \
-	$(filter-out $(FUZZ_SLOW),$(FUZZ_ALL)))
+# Cheapest first (exec/s on this machine): under a deadline (FUZZ_UNTIL) the
+# most targets reach their count, and the slowest (policy) is the one cut.
+FUZZ_ORDER := descriptors event token strutil registry policy
+FUZZ_LONG_TARGETS = $(if $(FUZZ_TARGETS),$(FUZZ_TARGETS),$(filter $(FUZZ_ALL),$(FUZZ_ORDER)) \
+	$(filter-out $(FUZZ_ORDER),$(FUZZ_ALL)))
+# one summary per target set, so two runs on different targets can overlap
+FUZZ_LONG_LOG = $(FUZZ_O)/logs/long$(if $(FUZZ_TARGETS),-$(subst $(eval) ,-,$(strip $(FUZZ_TARGETS)))).txt
 .PHONY: fuzz-long
 fuzz-long: fuzz-build
 	@echo "fuzz-long: $(FUZZ_LONG_RUNS) executions per target, $(FUZZ_LONG_JOBS) at a time, $$(date -u +%FT%TZ)"
@@ -76,10 +79,10 @@ fuzz-long: fuzz-build
 	@printf '%s\n' $(FUZZ_LONG_TARGETS) | \
 		xargs -P $(FUZZ_LONG_JOBS) -I{} env MG_FUZZ_RUNS=$(FUZZ_LONG_RUNS) \
 			MG_FUZZ_TARGETS={} MG_FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) MG_FUZZ_UNTIL="$(FUZZ_UNTIL)" nice -n 10 tests/fuzz/run.sh $(FUZZ_O) \
-		| tee $(FUZZ_O)/logs/long.txt
+		| tee $(FUZZ_LONG_LOG)
 	@$(MAKE) -s fuzz-merge FUZZ_TARGETS="$(FUZZ_LONG_TARGETS)"
 	@echo "fuzz-long: done $$(date -u +%FT%TZ)"
-	@! grep -q '^FAIL' $(FUZZ_O)/logs/long.txt
+	@! grep -q '^FAIL' $(FUZZ_LONG_LOG)
 
 # Merge what long runs found (build/fuzz/work/<t>) into the kept corpus:
 # only inputs that add coverage are copied.
