@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* notify: desktop notices for read-only and blocked sticks. See notify.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <libintl.h>
 #include <locale.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,7 @@
 #define NOTIFY_CHILD_TIMEOUT_S 15 /* alarm: the child never outlives this */
 #define NOTIFY_EXPIRE_MS 10000 /* how long the server shows a notice */
 #define NOTIFY_ICON "drive-removable-media"
+#define NOTIFY_ACCOUNTS_DIR "/var/lib/AccountsService/users"
 
 struct notify {
 	int timerfd;
@@ -45,6 +48,7 @@ struct notify {
 	uid_t uid;
 	gid_t gid;
 	char address[256];
+	char accounts_dir[256];
 	uint64_t sent, coalesced;
 };
 
@@ -55,6 +59,8 @@ int notify_new(const struct notify_config *cfg, struct notify **ret_notify)
 	if (!n)
 		return -ENOMEM;
 	n->interval_ns = cfg && cfg->interval_ns ? cfg->interval_ns : NOTIFY_INTERVAL_NS;
+	snprintf(n->accounts_dir, sizeof(n->accounts_dir), "%s",
+		 cfg && cfg->accounts_dir ? cfg->accounts_dir : NOTIFY_ACCOUNTS_DIR);
 	if (cfg && cfg->address) {
 		if (strlen(cfg->address) >= sizeof(n->address)) {
 			free(n);
@@ -308,6 +314,58 @@ static int find_user(const struct notify *n, uid_t *ret_uid, gid_t *ret_gid, cha
 	return 1;
 }
 
+/* The language the user chose in the desktop's settings, as AccountsService
+ * keeps it ("Language=ja_JP.UTF-8" in @dir/NAME), into @lang; "" if none.
+ * Read as root, before the drop (the file is root's, 0600). */
+static void user_language(const char *dir, uid_t uid, char *lang, size_t langsz)
+{
+	char pwbuf[1024], path[512], buf[4096], *line, *save = NULL;
+	struct passwd pw, *res = NULL;
+	ssize_t len;
+	int fd;
+
+	lang[0] = '\0';
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) != 0 || !res ||
+	    strchr(pw.pw_name, '/') || pw.pw_name[0] == '.' ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, pw.pw_name) >= (int)sizeof(path))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	buf[len] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *v = line + 9;
+		size_t n;
+
+		if (strncmp(line, "Language=", 9))
+			continue;
+		n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.@-");
+		if (n && !v[n] && n < langsz)
+			memcpy(lang, v, n + 1);
+		return;
+	}
+}
+
+/* gettext in @lang: LANGUAGE names it; LANGUAGE only counts when the
+ * messages locale is not "C", so fall back to C.UTF-8 for that. */
+static void use_language(const char *lang)
+{
+	const char *cur;
+
+	if (!lang[0])
+		return;
+	setenv("LANGUAGE", lang, 1);
+	if (setlocale(LC_MESSAGES, lang))
+		return;
+	cur = setlocale(LC_MESSAGES, NULL);
+	if (!cur || !strcmp(cur, "C") || !strcmp(cur, "POSIX"))
+		setlocale(LC_MESSAGES, "C.UTF-8");
+}
+
 /* Become @uid/@gid for good, with no supplementary groups. */
 static int drop_to(uid_t uid, gid_t gid)
 {
@@ -380,7 +438,7 @@ out:
 static _Noreturn void child_main(const struct notify *n, const struct notify_notice *msg)
 {
 	const char *dir = secure_getenv("MEDIAGATE_LOCALEDIR");
-	char summary[256], body[1024], addr[sizeof(n->address)];
+	char summary[256], body[1024], addr[sizeof(n->address)], lang[64];
 	sigset_t none;
 	uid_t uid;
 	gid_t gid;
@@ -396,6 +454,8 @@ static _Noreturn void child_main(const struct notify *n, const struct notify_not
 	if (find_user(n, &uid, &gid, addr, sizeof(addr)) <= 0)
 		_exit(0);
 	setlocale(LC_ALL, "");
+	user_language(n->accounts_dir, uid, lang, sizeof(lang));
+	use_language(lang);
 	bindtextdomain(NOTIFY_TEXTDOMAIN, dir && *dir ? dir : LOCALEDIR);
 	bind_textdomain_codeset(NOTIFY_TEXTDOMAIN, "UTF-8");
 	notify_format(msg, summary, sizeof(summary), body, sizeof(body));

@@ -18,8 +18,10 @@
  * interval; the verdicts in between are counted and told in one summary
  * notice when the interval ends (notify_fd: a timerfd the loop watches).
  *
- * The text is composed in the child, in the daemon's locale (gettext domain
- * "mediagate"). Device strings (manufacturer, product, serial, label) are
+ * The text is composed in the child (gettext domain "mediagate"), in the
+ * user's language if AccountsService has one for them (what the desktop's
+ * settings write: /var/lib/AccountsService/users/NAME, Language=), else in
+ * the daemon's locale. Device strings (manufacturer, product, serial, label) are
  * hostile: notify_escape() bounds them, drops control and bidi characters
  * and escapes & < >, since servers read a subset of markup in the body.
  */
@@ -43,6 +45,9 @@ struct notify_config {
 	const char *address;
 	uid_t uid;
 	gid_t gid;
+	/* Where AccountsService keeps each user's language (NULL:
+	 * /var/lib/AccountsService/users; tests: a directory of their own). */
+	const char *accounts_dir;
 };
 
 /* What one notice says. */

@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <poll.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -402,19 +403,28 @@ static void test_wanted(void **state)
 }
 
 /* The catalogues of the build tree: BUILD/locale next to BUILD/tests/. */
-static void bind_build_catalogue(void)
+static char locale_dir[PATH_MAX + 16];
+
+static void find_build_catalogue(void)
 {
-	char exe[PATH_MAX], ldir[PATH_MAX + 16];
+	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
 
-	assert_true(n > 0);
+	if (n <= 0)
+		return;
 	exe[n] = '\0';
 	slash = strrchr(exe, '/');
-	assert_non_null(slash);
-	*slash = '\0';
-	snprintf(ldir, sizeof(ldir), "%s/../locale", exe);
-	assert_non_null(bindtextdomain("mediagate", ldir));
+	if (slash) {
+		*slash = '\0';
+		snprintf(locale_dir, sizeof(locale_dir), "%s/../locale", exe);
+	}
+}
+
+static void bind_build_catalogue(void)
+{
+	assert_true(locale_dir[0]);
+	assert_non_null(bindtextdomain("mediagate", locale_dir));
 	bind_textdomain_codeset("mediagate", "UTF-8");
 }
 
@@ -711,6 +721,56 @@ static void test_loop(void **state)
 	unlink(calls_path);
 }
 
+/* The user's language from AccountsService (what the desktop's settings
+ * write), over the daemon's C locale. */
+static void test_user_language(void **state)
+{
+	char accounts[160], file[256], want[1024];
+	struct notify_config cfg = {
+		.address = bus_addr, .uid = user_uid, .gid = user_gid, .accounts_dir = accounts};
+	struct decide_verdict v = {.handle = 1, .verdict = MEDIAGATE_VERDICT_READONLY};
+	struct passwd *pw = getpwuid(user_uid);
+	struct ident_device d;
+	struct notify *n = NULL;
+
+	(void)state;
+	assert_non_null(pw);
+	path_in(accounts, "accounts");
+	assert_int_equal(mkdir(accounts, 0700), 0);
+	snprintf(file, sizeof(file), "%s/%s", accounts, pw->pw_name);
+	write_file(file, "[User]\nLanguage=ja_JP.UTF-8\nXSession=gnome\n");
+	make_dev(&d, USB_CLASS_CODE_STORAGE);
+	strcpy(d.product, "Ultra");
+	strcpy(d.serial, "42");
+	assert_int_equal(notify_new(&cfg, &n), 0);
+	notify_verdict(n, now_ns(), &d, &v);
+	notify_free(n);
+	assert_int_equal(wait_calls(1), 1);
+	snprintf(want, sizeof(want),
+		 "euid=%d app=mediagate replaces=0 icon=drive-removable-media urgency=1 "
+		 "category=device timeout=10000 summary=USB メモリは読み取り専用です "
+		 "body=登録された会社支給の USB メモリではありません: 読み取り専用です。\\n"
+		 "SanDisk Ultra\\nシリアル番号: 42",
+		 (int)user_uid);
+	expect_call(0, want);
+	unlink(calls_path);
+	/* a value that is not a locale name is ignored: the daemon's English */
+	write_file(file, "[User]\nLanguage=../../x\n");
+	assert_int_equal(notify_new(&cfg, &n), 0);
+	v.handle = 2;
+	notify_verdict(n, now_ns(), &d, &v);
+	notify_free(n);
+	assert_int_equal(wait_calls(1), 1);
+	snprintf(want, sizeof(want),
+		 "euid=%d app=mediagate replaces=0 icon=drive-removable-media urgency=1 "
+		 "category=device timeout=10000 summary=USB stick is read-only "
+		 "body=Not a registered company stick: read-only.\\n"
+		 "SanDisk Ultra\\nSerial: 42",
+		 (int)user_uid);
+	expect_call(0, want);
+	unlink(calls_path);
+}
+
 /* No notification server, then no bus at all: nothing fails, the caller
  * carries on, nothing is recorded. */
 static void test_no_server(void **state)
@@ -745,11 +805,18 @@ static void test_no_server(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escape), cmocka_unit_test(test_wanted),
-		cmocka_unit_test(test_format), cmocka_unit_test(test_notice_and_storm),
-		cmocka_unit_test(test_loop),   cmocka_unit_test(test_no_server),
+		cmocka_unit_test(test_escape),	  cmocka_unit_test(test_wanted),
+		cmocka_unit_test(test_format),	  cmocka_unit_test(test_notice_and_storm),
+		cmocka_unit_test(test_loop),	  cmocka_unit_test(test_user_language),
+		cmocka_unit_test(test_no_server),
 	};
 
+	/* the notices' children compose in the daemon's locale: C here, the
+	 * catalogue of this build tree */
+	find_build_catalogue();
+	setenv("LC_ALL", "C", 1);
+	unsetenv("LANGUAGE");
+	setenv("MEDIAGATE_LOCALEDIR", locale_dir, 1);
 	log_init(true, LOG_DAEMON);
 	if (getenv("MG_DEBUG"))
 		log_set_max_level(LOG_DEBUG);
