@@ -22,9 +22,11 @@
  *     audited, nothing is written again;
  *   - it does not (killed between ioctl and audit line, or no ledger): one
  *     line stage=restart-adopted and its ledger row, with the rule that
- *     decides that verdict under the policy now, or rule="unknown" when the
- *     policy now decides otherwise or needs media facts to say (the verdict
- *     came from a rule not known any more);
+ *     gives that verdict under the policy now (also a read-only "until
+ *     probed" of a rule that needs media: the verdict of such a hold, a
+ *     probe that confirms it sends nothing), or rule="unknown" when the
+ *     policy now gives another verdict without the medium's facts (an
+ *     allow or deny decided on them, or a policy changed meanwhile);
  *
  * then:
  *
@@ -133,7 +135,7 @@ static void audit_adopted(struct loop *l, const struct decide_pending *t,
 			  const struct decide_verdict *now)
 {
 	struct decide_verdict v = t->first;
-	bool same = !now->dec.needs_media && !decide_changed(&t->first, now);
+	bool same = !decide_changed(&t->first, now);
 	char reason[512];
 
 	if (same) {

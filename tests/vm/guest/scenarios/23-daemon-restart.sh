@@ -4,8 +4,14 @@
 # re-evaluates them like the ones it decided itself:
 #   unknown plain stick, daemon running      -> read-only
 #   kill -9, restart                         -> same verdict, same disk, no
-#                                               stage=restart line (adopted,
-#                                               re-probed)
+#                                               audit line (adopted; the
+#                                               re-probe confirms it: a debug
+#                                               line only)
+#   kill -9, its ledger lost, restart        -> the verdict in force audited
+#                                               once, stage=restart-adopted
+#                                               (as when the kill falls between
+#                                               the verdict ioctl and its line)
+#   kill -9, restart                         -> not audited again
 #   policy blocks storage, SIGHUP            -> deny (no disk), logged
 #   shipped policy again, mediagated --ctl reload -> read-only again
 #   policy allows storage, reload            -> read-write, written
@@ -16,7 +22,7 @@ CTL=$RUN/control23
 CONF=/etc/mediagate/mediagate.conf
 
 d_start() {
-	mediagated -d -c "$CONF" --db "$RUN/inventory23.db" --control "$CTL" \
+	mediagated -d -c "$CONF" --db "$RUN/inventory23.db" --control "$CTL" "$@" \
 		>>"$DLOG" 2>>"$DERR" &
 	echo $! >"$RUN/daemon23.pid"
 	wait_until 10 test -S "$CTL"
@@ -121,18 +127,40 @@ body() {
 	expect first-sysfs-ro "$(cat /sys/block/$disk/ro)" 1
 
 	# 2. kill -9 and restart: the same verdict, nothing changed, nothing
-	#    decided anew; the daemon re-probes the stick it now knows about
+	#    decided anew, nothing audited (the verdict was); the daemon
+	#    re-probes the stick it now knows about, and the probe confirms it
 	check kill9 d_kill9
-	check daemon-restart d_start
+	check daemon-restart d_start -v
 	wait_until 20 grep -qE "$d .*readonly in force, (adopted|kept until its medium is probed)" "$DERR" &&
 		ok restart-knows-stick || nok restart-knows-stick "$(tail -n 5 "$DERR")"
-	audit_wait_n 30 2 "$sel.*stage=media verdict=readonly" && ok restart-reprobed-readonly ||
-		nok restart-reprobed-readonly "$(tail -n 3 "$DLOG")"
+	wait_until 30 grep -qE "$d .*probed again after the restart, readonly confirmed" "$DERR" &&
+		ok restart-reprobe-confirms || nok restart-reprobe-confirms "$(tail -n 5 "$DERR")"
+	expect restart-reprobe-silent "$(audit_count "$sel.*stage=media")" 1
 	expect restart-no-change "$(audit_count "$sel.*stage=restart")" 0
 	expect restart-never-other "$(audit_count "$sel.*verdict=(allow|block)")" 0
 	expect restart-same-disk "$(disk_of "$d")" "$disk"
 	expect restart-sysfs-ro "$(cat /sys/block/$disk/ro 2>/dev/null)" 1
 	check_fails restart-raw-write-fails raw_write "$disk"
+
+	# 2b. the ledger lost (what a kill between the verdict ioctl and its
+	#     audit line leaves: the verdict in force, no line, no row): the
+	#     restarted daemon audits the verdict in force once, and the next
+	#     restart knows it was
+	check kill9-lost d_kill9
+	rm -f "$RUN/inventory23.db" "$RUN/inventory23.db-wal" "$RUN/inventory23.db-shm"
+	check daemon-restart-lost d_start
+	audit_wait_n 30 1 "$sel.*stage=restart-adopted verdict=readonly .*rule=\"$CONF:5\"" &&
+		ok lost-line-audited || nok lost-line-audited "$(tail -n 3 "$DLOG")"
+	mediagated --control "$CTL" --ctl events >"$RUN/events23" 2>&1
+	expect lost-line-in-ledger "$(grep -cE "$sel.*stage=restart-adopted" "$RUN/events23")" 1
+	check kill9-again d_kill9
+	check daemon-restart-again d_start
+	wait_until 20 eval "[[ \$(grep -cE '$d .*readonly in force' '$DERR') -ge 3 ]]" &&
+		ok again-knows-stick || nok again-knows-stick "$(tail -n 5 "$DERR")"
+	sleep 5 # its re-probe
+	expect again-not-audited "$(audit_count "$sel.*stage=restart-adopted")" 1
+	expect again-no-change "$(audit_count "$sel.*stage=(restart|media) ")" 1
+	expect again-sysfs-ro "$(cat /sys/block/$disk/ro 2>/dev/null)" 1
 
 	# 3. a policy that blocks storage, SIGHUP: downgraded to deny, logged
 	policy "block    storage"
@@ -170,6 +198,7 @@ body() {
 	else
 		nok allow-sysfs-rw "/sys/block/$disk/ro=$(cat /sys/block/$disk/ro 2>/dev/null)"
 	fi
-	expect restart-lines-total "$(audit_count "$sel.*stage=restart")" 0
+	expect restart-lines-total "$(audit_count "$sel.*stage=restart ")" 0
+	expect restart-adopted-total "$(audit_count "$sel.*stage=restart-adopted")" 1
 	req unplug-all >/dev/null
 }
