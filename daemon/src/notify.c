@@ -268,13 +268,14 @@ void notify_format(const struct notify_notice *msg, char *summary, size_t summar
 
 /* ---- the child ---- */
 
-/* The active seat's user, if a local graphical session: 1 and the target,
+/* The active seat's user, if a local graphical user session (x11 or
+ * wayland, class "user": not a greeter, not remote): 1 and the target,
  * 0 if there is none (nothing to do), never an error worth more. */
 static int find_user(const struct notify *n, uid_t *ret_uid, gid_t *ret_gid, char *addr,
 		     size_t addrsz)
 {
-	char *session = NULL, *type = NULL, dir[64];
-	bool graphical, remote;
+	char *session = NULL, *type = NULL, *class = NULL, dir[64];
+	bool graphical, remote, user;
 	struct stat st;
 	uid_t uid;
 	int r;
@@ -293,15 +294,21 @@ static int find_user(const struct notify *n, uid_t *ret_uid, gid_t *ret_gid, cha
 	r = sd_session_get_type(session, &type);
 	graphical = r >= 0 && (!strcmp(type, "x11") || !strcmp(type, "wayland"));
 	remote = sd_session_is_remote(session) > 0;
-	if (!graphical || remote) {
+	/* a user's session, not the greeter's or a lock screen's */
+	user = sd_session_get_class(session, &class) >= 0 && !strcmp(class, "user");
+	if (!graphical || remote || !user) {
 		log_debug("desktop notice: session %s of uid %u is %s", session, (unsigned int)uid,
-			  remote ? "remote" : "not graphical");
+			  remote       ? "remote"
+			  : !graphical ? "not graphical"
+				       : "not a user's");
 		free(session);
 		free(type);
+		free(class);
 		return 0;
 	}
 	free(session);
 	free(type);
+	free(class);
 	/* logind's runtime directory: owned by the user and the user's group */
 	snprintf(dir, sizeof(dir), "/run/user/%u", (unsigned int)uid);
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != uid) {

@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -771,6 +773,101 @@ static void test_user_language(void **state)
 	unlink(calls_path);
 }
 
+/* ---- the active seat (sd-login), in mount namespaces of their own ---- */
+
+static int put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/*
+ * In a child: a private /run with logind's files for seat0 (@seat false: no
+ * seat file) and session c7 of the test user, whose /run/user/UID/bus leads
+ * to the test's bus; then one plug of a stick with serial @serial through
+ * the daemon's default path (no test target). The notice's grandchild keeps
+ * this namespace after the child exits.
+ */
+static int seat_child(bool seat, const char *type, const char *class, const char *remote,
+		      const char *serial)
+{
+	char path[128], text[256], bus[160];
+	struct notify_config cfg = {.accounts_dir = dir};
+	struct decide_verdict v = {.handle = 1, .verdict = MEDIAGATE_VERDICT_READONLY};
+	struct ident_device d;
+	struct notify *n = NULL;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0)
+		return 10;
+	snprintf(path, sizeof(path), "/run/user/%u", (unsigned int)user_uid);
+	snprintf(bus, sizeof(bus), "%s/bus", dir);
+	if (mkdir("/run/systemd", 0755) < 0 || mkdir("/run/systemd/seats", 0755) < 0 ||
+	    mkdir("/run/systemd/sessions", 0755) < 0 || mkdir("/run/user", 0755) < 0 ||
+	    mkdir(path, 0700) < 0 || chown(path, user_uid, user_gid) < 0)
+		return 11;
+	strcat(path, "/bus");
+	if (symlink(bus, path) < 0)
+		return 12;
+	snprintf(text, sizeof(text), "ACTIVE=c7\nACTIVE_UID=%u\n", (unsigned int)user_uid);
+	if (seat && put("/run/systemd/seats/seat0", text) < 0)
+		return 13;
+	snprintf(text, sizeof(text), "UID=%u\nTYPE=%s\nCLASS=%s\nREMOTE=%s\nSEAT=seat0\n",
+		 (unsigned int)user_uid, type, class, remote);
+	if (put("/run/systemd/sessions/c7", text) < 0)
+		return 14;
+	make_dev(&d, USB_CLASS_CODE_STORAGE);
+	strcpy(d.product, "Ultra");
+	strcpy(d.serial, serial);
+	if (notify_new(&cfg, &n) < 0)
+		return 15;
+	notify_verdict(n, now_ns(), &d, &v);
+	notify_free(n);
+	return 0;
+}
+
+static void seat_case(bool seat, const char *type, const char *class, const char *remote,
+		      const char *serial)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(seat_child(seat, type, class, remote, serial));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* The daemon's own path: the active local graphical user session's user
+ * gets the notice on /run/user/UID/bus; a text console, a greeter, a remote
+ * session or no active session gets none. (Root only: registered then.) */
+static void test_active_seat(void **state)
+{
+	char want[1024];
+
+	(void)state;
+	seat_case(true, "tty", "user", "0", "SEAT-TTY");
+	seat_case(true, "wayland", "greeter", "0", "SEAT-GREETER");
+	seat_case(true, "x11", "user", "1", "SEAT-REMOTE");
+	seat_case(false, "wayland", "user", "0", "SEAT-NONE");
+	seat_case(true, "wayland", "user", "0", "SEAT-OK");
+	assert_int_equal(wait_calls(1), 1);
+	snprintf(want, sizeof(want),
+		 "euid=%d app=mediagate replaces=0 icon=drive-removable-media urgency=1 "
+		 "category=device timeout=10000 summary=USB stick is read-only "
+		 "body=Not a registered company stick: read-only.\\n"
+		 "SanDisk Ultra\\nSerial: SEAT-OK",
+		 (int)user_uid);
+	expect_call(0, want);
+	unlink(calls_path);
+}
+
 /* No notification server, then no bus at all: nothing fails, the caller
  * carries on, nothing is recorded. */
 static void test_no_server(void **state)
@@ -804,13 +901,21 @@ static void test_no_server(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escape),	  cmocka_unit_test(test_wanted),
-		cmocka_unit_test(test_format),	  cmocka_unit_test(test_notice_and_storm),
-		cmocka_unit_test(test_loop),	  cmocka_unit_test(test_user_language),
+	struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape),	    cmocka_unit_test(test_wanted),
+		cmocka_unit_test(test_format),	    cmocka_unit_test(test_notice_and_storm),
+		cmocka_unit_test(test_loop),	    cmocka_unit_test(test_user_language),
+		cmocka_unit_test(test_active_seat), /* root only: dropped below */
 		cmocka_unit_test(test_no_server),
 	};
+	size_t n = sizeof(tests) / sizeof(tests[0]);
 
+	if (geteuid() != 0) {
+		printf("SKIP: test-notify/test_active_seat (needs root for a mount namespace; not "
+		       "counted)\n");
+		tests[n - 2] = tests[n - 1];
+		n--;
+	}
 	/* the notices' children compose in the daemon's locale: C here, the
 	 * catalogue of this build tree */
 	find_build_catalogue();
@@ -820,5 +925,5 @@ int main(void)
 	log_init(true, LOG_DAEMON);
 	if (getenv("MG_DEBUG"))
 		log_set_max_level(LOG_DEBUG);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return _cmocka_run_group_tests("test-notify", tests, n, group_setup, group_teardown);
 }
