@@ -24,6 +24,8 @@
  *                                > ERR), wait for its REPLAY and LIST_PRESENT
  *   hold HANDLE NAME [devpath=S] [replay]   a HELD record for USB device NAME
  *   remove HANDLE                a REMOVED record
+ *   burst FIRST COUNT NAME       COUNT plugs of NAME (handles FIRST..): hold, wait
+ *                                for its verdict, remove; "ok N allow A readonly R deny D"
  *   verdict HANDLE MS            the next verdict on HANDLE within MS:
  *                                "ok HANDLE VERDICT [N:V...]" (interface verdicts)
  *   quiet MS                     no verdict for MS ms: "ok", else "error ..."
@@ -401,49 +403,56 @@ static void init_record(struct mediagate_event *ev, uint16_t type, uint64_t hand
 	ev->intf_number = 0xff;
 }
 
-static void cmd_hold(int argc, char **argv)
+/* A HELD record for "hold HANDLE NAME [devpath=S] [replay]"; -1 if no NAME. */
+static int build_hold(struct mediagate_event *ev, int argc, char **argv)
 {
 	const struct dev *d = argc >= 3 ? find_dev(argv[2]) : NULL;
-	struct mediagate_event ev;
 	char b[32];
 	uint32_t flags = 0;
 
-	if (!d) {
-		reply("error usage: hold HANDLE NAME [devpath=S] [replay]");
-		return;
-	}
-	init_record(&ev, MEDIAGATE_EV_HELD, strtoull(argv[1], NULL, 10));
-	ev.level = MEDIAGATE_LEVEL_DEVICE;
-	ev.busnum = (uint16_t)attr_num(d->path, "busnum", 10);
-	ev.devnum = (uint16_t)attr_num(d->path, "devnum", 10);
-	ev.id_vendor = (uint16_t)attr_num(d->path, "idVendor", 16);
-	ev.id_product = (uint16_t)attr_num(d->path, "idProduct", 16);
-	ev.bcd_device = (uint16_t)attr_num(d->path, "bcdDevice", 16);
-	ev.dev_class = (uint8_t)attr_num(d->path, "bDeviceClass", 16);
-	ev.dev_subclass = (uint8_t)attr_num(d->path, "bDeviceSubClass", 16);
-	ev.dev_protocol = (uint8_t)attr_num(d->path, "bDeviceProtocol", 16);
-	ev.speed = speed_enum(d->path);
+	if (!d)
+		return -1;
+	init_record(ev, MEDIAGATE_EV_HELD, strtoull(argv[1], NULL, 10));
+	ev->level = MEDIAGATE_LEVEL_DEVICE;
+	ev->busnum = (uint16_t)attr_num(d->path, "busnum", 10);
+	ev->devnum = (uint16_t)attr_num(d->path, "devnum", 10);
+	ev->id_vendor = (uint16_t)attr_num(d->path, "idVendor", 16);
+	ev->id_product = (uint16_t)attr_num(d->path, "idProduct", 16);
+	ev->bcd_device = (uint16_t)attr_num(d->path, "bcdDevice", 16);
+	ev->dev_class = (uint8_t)attr_num(d->path, "bDeviceClass", 16);
+	ev->dev_subclass = (uint8_t)attr_num(d->path, "bDeviceSubClass", 16);
+	ev->dev_protocol = (uint8_t)attr_num(d->path, "bDeviceProtocol", 16);
+	ev->speed = speed_enum(d->path);
 	if (read_attr(d->path, "removable", b, sizeof(b)) > 0)
-		ev.removable = !strncmp(b, "removable", 9) ? MEDIAGATE_REMOVABLE_YES
-			       : !strncmp(b, "fixed", 5)   ? MEDIAGATE_REMOVABLE_FIXED
-							   : MEDIAGATE_REMOVABLE_UNKNOWN;
-	memcpy(ev.devpath, d->name, sizeof(d->name));
-	fill_intfs(&ev, d);
-	attr_str(d->path, "serial", ev.serial, sizeof(ev.serial), &flags);
-	attr_str(d->path, "product", ev.product, sizeof(ev.product), &flags);
-	attr_str(d->path, "manufacturer", ev.manufacturer, sizeof(ev.manufacturer), &flags);
+		ev->removable = !strncmp(b, "removable", 9) ? MEDIAGATE_REMOVABLE_YES
+				: !strncmp(b, "fixed", 5)   ? MEDIAGATE_REMOVABLE_FIXED
+							    : MEDIAGATE_REMOVABLE_UNKNOWN;
+	memcpy(ev->devpath, d->name, sizeof(d->name));
+	fill_intfs(ev, d);
+	attr_str(d->path, "serial", ev->serial, sizeof(ev->serial), &flags);
+	attr_str(d->path, "product", ev->product, sizeof(ev->product), &flags);
+	attr_str(d->path, "manufacturer", ev->manufacturer, sizeof(ev->manufacturer), &flags);
 	for (int i = 3; i < argc; i++) {
 		if (!strncmp(argv[i], "devpath=", 8))
-			snprintf(ev.devpath, sizeof(ev.devpath), "%s", argv[i] + 8);
+			snprintf(ev->devpath, sizeof(ev->devpath), "%s", argv[i] + 8);
 		else if (!strcmp(argv[i], "replay"))
 			flags |= MEDIAGATE_EVF_REPLAY;
 	}
-	ev.flags = flags;
-	if (send_record(&ev) < 0)
+	ev->flags = flags;
+	return 0;
+}
+
+static void cmd_hold(int argc, char **argv)
+{
+	struct mediagate_event ev;
+
+	if (build_hold(&ev, argc, argv) < 0)
+		reply("error usage: hold HANDLE NAME [devpath=S] [replay]");
+	else if (send_record(&ev) < 0)
 		reply("error send: %s", strerror(errno));
 	else
 		reply("ok %s %04x:%04x intf %u flags %#x", ev.devpath, ev.id_vendor, ev.id_product,
-		      ev.num_intf, flags);
+		      ev.num_intf, ev.flags);
 }
 
 static void cmd_remove(const char *handle)
@@ -482,6 +491,57 @@ static int pump(int ms)
 	if (m.op != KDEV_FAKE_VERDICT)
 		last_op = m.op;
 	return 1;
+}
+
+/* The first queued verdict on @h, waiting up to @ms for it; 0 if none. */
+static unsigned int take_verdict(uint64_t h, int ms)
+{
+	long long end = now_ms() + ms;
+
+	for (;;) {
+		for (unsigned int i = 0; i < n_queue; i++) {
+			unsigned int v = queue[i].verdict.verdict;
+
+			if (queue[i].verdict.handle != h)
+				continue;
+			memmove(&queue[i], &queue[i + 1], (n_queue - i - 1) * sizeof(queue[0]));
+			n_queue--;
+			return v;
+		}
+		if (now_ms() >= end || pump((int)(end - now_ms())) < 0)
+			return 0;
+	}
+}
+
+static void cmd_burst(int argc, char **argv)
+{
+	const struct dev *d = argc == 4 ? find_dev(argv[3]) : NULL;
+	uint64_t first = argc == 4 ? strtoull(argv[1], NULL, 10) : 0;
+	unsigned int count = argc == 4 ? (unsigned int)atoi(argv[2]) : 0, n[4] = {0};
+	struct mediagate_event ev;
+
+	if (!d || !first || !count) {
+		reply("error usage: burst FIRST COUNT NAME");
+		return;
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		char *hargv[] = {"hold", argv[1], argv[3], NULL};
+		char handle[24];
+		unsigned int v;
+
+		snprintf(handle, sizeof(handle), "%llu", (unsigned long long)(first + i));
+		hargv[1] = handle;
+		if (build_hold(&ev, 3, hargv) < 0 || send_record(&ev) < 0)
+			break;
+		v = take_verdict(first + i, 20000);
+		if (!v)
+			break;
+		n[v < 4 ? v : 0]++;
+		init_record(&ev, MEDIAGATE_EV_REMOVED, first + i);
+		if (send_record(&ev) < 0)
+			break;
+	}
+	reply("ok %u allow %u readonly %u deny %u", n[1] + n[2] + n[3], n[1], n[2], n[3]);
 }
 
 static void print_verdict(const struct kdev_fake_msg *m)
@@ -725,6 +785,8 @@ int main(void)
 			cmd_start(argc, argv);
 		else if (!strcmp(argv[0], "hold"))
 			cmd_hold(argc, argv);
+		else if (!strcmp(argv[0], "burst"))
+			cmd_burst(argc, argv);
 		else if (!strcmp(argv[0], "remove") && argc == 2)
 			cmd_remove(argv[1]);
 		else if (!strcmp(argv[0], "verdict") && argc == 3)

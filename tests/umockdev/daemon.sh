@@ -14,8 +14,10 @@
 # across a re-plug and its expiry, the control socket refusing non-root
 # peers (setpriv as nobody), a hostile serial and a hostile filesystem label
 # escaped in the audit line, partitioned media (GPT; LUKS2 in a partition,
-# alone and next to a plain filesystem); every audit line also as the
-# syslog datagram (LOG_AUTHPRIV) the daemon sends to a private /dev/log.
+# alone and next to a plain filesystem), a storm of 300 plugs (audit lines
+# rate-limited with the suppressed count, every verdict in the inventory);
+# every audit line also as the syslog datagram (LOG_AUTHPRIV) the daemon
+# sends to a private /dev/log.
 #
 # Usage: tests/umockdev/daemon.sh BUILD_DIR   (PASS:/FAIL: per check)
 set -u
@@ -462,10 +464,29 @@ if start partitions "$P"; then
 		"plain|0|readonly"
 fi
 
+# ==== 6. a storm of plugs: audit lines rate-limited (100 per 5 s) with the
+# suppressed count reported; the inventory records every verdict ====
+if start storm "$P"; then
+	req burst 1 300 2-1
+	expect_eq storm-300-verdicts "$R" "ok 300 allow 0 readonly 300 deny 0"
+	stop storm
+	nv=$(grep -c '^event=verdict ' "$out")
+	ns=0 nsl=0
+	while read -r c; do
+		ns=$((ns + c)) nsl=$((nsl + 1))
+	done < <(sed -n 's/^event=suppressed count=\([0-9]*\)$/\1/p' "$out")
+	if [[ $nv -ge 100 && $nsl -ge 1 && $((nv + ns)) -eq 300 ]]; then
+		pass storm-audit-rate-limited
+	else
+		fail storm-audit-rate-limited "$nv verdict lines, $nsl suppressed lines counting $ns"
+	fi
+	expect_eq storm-inventory-every-verdict "$(q "SELECT count(*) FROM events WHERE type = 'verdict'")" 300
+fi
+
 # ==== the same events through syslog: LOG_AUTHPRIV|LOG_NOTICE, one datagram each ====
 sleep 0.5 # the capture child writes asynchronously
 hdr='^<85>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] mediagated\[[0-9]+\]: '
-all=$(cat "$tmp"/verdicts.out "$tmp"/reload.out "$tmp"/allow.out "$tmp"/partitions.out)
+all=$(cat "$tmp"/{verdicts,reload,allow,partitions,storm}.out)
 got=$(grep -E "${hdr}event=" "$tmp/syslog" | sed -E "s/$hdr//")
 if [[ -n $all && $got == "$all" ]]; then
 	pass syslog-authpriv-lines-are-the-audit-lines
