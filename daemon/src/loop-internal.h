@@ -32,7 +32,7 @@ enum loop_source {
 	SRC_TIMER,
 	SRC_PROBE, /* + slot << 32 in the epoll data */
 	SRC_PROBE_TIMER,
-	SRC_NOTIFY, /* notify.c rate-limit timer */
+	SRC_NOTIFY, /* notify.c: rate-limit timer, children */
 };
 
 #define LOOP_MAX_PROBES 8 /* media probes running at once */

@@ -691,7 +691,7 @@ int loop_dispatch(struct loop *l, int timeout_ms)
 			loop_on_probe_timer(l);
 			break;
 		case SRC_NOTIFY:
-			notify_on_timer(l->notify, loop_now_ns());
+			notify_dispatch(l->notify, loop_now_ns());
 			break;
 		}
 	}

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -36,9 +38,13 @@
 #define NOTIFY_EXPIRE_MS 10000 /* how long the server shows a notice */
 #define NOTIFY_ICON "drive-removable-media"
 #define NOTIFY_ACCOUNTS_DIR "/var/lib/AccountsService/users"
+#define NOTIFY_MAX_CHILDREN 4 /* notices in flight (one per interval, 15 s each) */
 
 struct notify {
+	int epfd; /* what the loop watches: the timer and the children's pidfds */
 	int timerfd;
+	int pidfd[NOTIFY_MAX_CHILDREN]; /* children in flight, -1: free */
+	bool use_pidfd; /* else double fork (no pidfd_open: kernel < 5.3) */
 	uint64_t interval_ns;
 	uint64_t window_end_ns; /* a notice went out; until then, count */
 	unsigned int pending; /* verdicts counted in this window */
@@ -52,9 +58,29 @@ struct notify {
 	uint64_t sent, coalesced;
 };
 
+/* The epoll set the loop watches: the rate-limit timer (data 0) and one
+ * pidfd per child (data slot + 1), so a child is reaped when it exits and
+ * never waited for. */
+static int open_fds(struct notify *n)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0};
+	int fd;
+
+	n->epfd = epoll_create1(EPOLL_CLOEXEC);
+	n->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (n->epfd < 0 || n->timerfd < 0 || epoll_ctl(n->epfd, EPOLL_CTL_ADD, n->timerfd, &ev) < 0)
+		return -errno;
+	fd = pidfd_open(getpid(), 0);
+	n->use_pidfd = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 int notify_new(const struct notify_config *cfg, struct notify **ret_notify)
 {
 	struct notify *n = calloc(1, sizeof(*n));
+	int r;
 
 	if (!n)
 		return -ENOMEM;
@@ -71,29 +97,59 @@ int notify_new(const struct notify_config *cfg, struct notify **ret_notify)
 		n->gid = cfg->gid;
 		n->have_target = true;
 	}
-	n->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (n->timerfd < 0) {
-		int r = -errno;
-
-		free(n);
+	n->epfd = n->timerfd = -1;
+	for (unsigned int i = 0; i < NOTIFY_MAX_CHILDREN; i++)
+		n->pidfd[i] = -1;
+	r = open_fds(n);
+	if (r < 0) {
+		notify_free(n);
 		return r;
 	}
 	*ret_notify = n;
 	return 0;
 }
 
+/* Reap the child of slot @i if it has exited (or @force: close anyway). */
+static void reap(struct notify *n, unsigned int i, bool force)
+{
+	siginfo_t si = {0};
+
+	if (n->pidfd[i] < 0)
+		return;
+	if (waitid((idtype_t)P_PIDFD, (id_t)n->pidfd[i], &si, WEXITED | WNOHANG) < 0 || si.si_pid ||
+	    force) {
+		epoll_ctl(n->epfd, EPOLL_CTL_DEL, n->pidfd[i], NULL);
+		close(n->pidfd[i]);
+		n->pidfd[i] = -1;
+	}
+}
+
 void notify_free(struct notify *n)
 {
 	if (!n)
 		return;
+	/* children still running finish on their own (init reaps them) */
+	for (unsigned int i = 0; i < NOTIFY_MAX_CHILDREN; i++)
+		reap(n, i, true);
 	if (n->timerfd >= 0)
 		close(n->timerfd);
+	if (n->epfd >= 0)
+		close(n->epfd);
 	free(n);
 }
 
 int notify_fd(const struct notify *n)
 {
-	return n->timerfd;
+	return n->epfd;
+}
+
+unsigned int notify_children(const struct notify *n)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < NOTIFY_MAX_CHILDREN; i++)
+		k += n->pidfd[i] >= 0;
+	return k;
 }
 
 void notify_stats(const struct notify *n, uint64_t *ret_sent, uint64_t *ret_coalesced)
@@ -476,12 +532,11 @@ static _Noreturn void child_main(const struct notify *n, const struct notify_not
 	_exit(0);
 }
 
-/* Double fork: the loop waits only for the middle child, which exits at
- * once; the grandchild is adopted and reaped by init. */
-static void spawn(struct notify *n, const struct notify_notice *msg)
+/* Fallback without pidfds: a double fork, the loop waits only for the middle
+ * child, which exits at once; init reaps the grandchild. */
+static void spawn_detached(const struct notify *n, const struct notify_notice *msg)
 {
 	pid_t pid = fork();
-	int status;
 
 	if (pid < 0) {
 		log_warn_errno(-errno, "desktop notice: fork");
@@ -494,9 +549,48 @@ static void spawn(struct notify *n, const struct notify_notice *msg)
 			child_main(n, msg);
 		_exit(pid2 < 0 ? 1 : 0);
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	n->sent++;
+}
+
+/* Start the child that sends @msg; never waits for it: its pidfd joins the
+ * epoll set and notify_dispatch() reaps it. false if none could start. */
+static bool spawn(struct notify *n, const struct notify_notice *msg)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	unsigned int slot = NOTIFY_MAX_CHILDREN;
+	pid_t pid;
+	int fd;
+
+	if (!n->use_pidfd) {
+		spawn_detached(n, msg);
+		return true;
+	}
+	for (unsigned int i = 0; i < NOTIFY_MAX_CHILDREN && slot == NOTIFY_MAX_CHILDREN; i++)
+		if (n->pidfd[i] < 0)
+			slot = i;
+	if (slot == NOTIFY_MAX_CHILDREN)
+		return false;
+	pid = fork();
+	if (pid < 0) {
+		log_warn_errno(-errno, "desktop notice: fork");
+		return false;
+	}
+	if (pid == 0)
+		child_main(n, msg);
+	fd = pidfd_open(pid, 0);
+	ev.data.u32 = slot + 1;
+	if (fd < 0 || epoll_ctl(n->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		/* cannot happen once pidfd_open worked; never leave a zombie */
+		log_warn_errno(-errno, "desktop notice: pidfd");
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (fd >= 0)
+			close(fd);
+		return true;
+	}
+	n->pidfd[slot] = fd;
+	return true;
 }
 
 static void arm(struct notify *n, uint64_t at_ns)
@@ -530,10 +624,18 @@ void notify_verdict(struct notify *n, uint64_t now_ns, const struct ident_device
 	if (v->have_media)
 		snprintf(msg.label, sizeof(msg.label), "%s", v->media.label);
 	n->window_end_ns = now_ns + n->interval_ns;
-	spawn(n, &msg);
+	if (spawn(n, &msg)) {
+		n->sent++;
+	} else {
+		/* every slot busy: told in the next summary */
+		if (!n->pending++)
+			arm(n, n->window_end_ns);
+		n->coalesced++;
+	}
 }
 
-void notify_on_timer(struct notify *n, uint64_t now_ns)
+/* The interval ended: the summary of what was counted. */
+static void on_timer(struct notify *n, uint64_t now_ns)
 {
 	struct notify_notice msg = {0};
 	uint64_t ticks;
@@ -542,7 +644,24 @@ void notify_on_timer(struct notify *n, uint64_t now_ns)
 	if (!n->pending || now_ns < n->window_end_ns)
 		return;
 	msg.more = n->pending;
-	n->pending = 0;
 	n->window_end_ns = now_ns + n->interval_ns;
-	spawn(n, &msg);
+	if (spawn(n, &msg)) {
+		n->pending = 0;
+		n->sent++;
+	} else {
+		arm(n, n->window_end_ns); /* try again then */
+	}
+}
+
+void notify_dispatch(struct notify *n, uint64_t now_ns)
+{
+	struct epoll_event evs[NOTIFY_MAX_CHILDREN + 1];
+	int k = epoll_wait(n->epfd, evs, NOTIFY_MAX_CHILDREN + 1, 0);
+
+	for (int i = 0; i < k; i++) {
+		if (evs[i].data.u32 == 0)
+			on_timer(n, now_ns);
+		else if (evs[i].data.u32 <= NOTIFY_MAX_CHILDREN)
+			reap(n, evs[i].data.u32 - 1, false);
+	}
 }

@@ -6,24 +6,25 @@
  * standard org.freedesktop.Notifications interface of their session bus.
  *
  * mediagated is a system service and a session bus only takes its own user,
- * so each notice is sent by a short-lived grandchild (double fork: the loop
- * only waits for the middle child, which exits at once; the grandchild is
- * reaped by init). The grandchild closes every inherited descriptor, finds
- * the active seat's user with sd-login (a local x11/wayland session), drops
- * to that uid and gid, and calls Notify with sd-bus on
- * /run/user/UID/bus, with a call timeout and an alarm as a backstop. No such
- * session, no bus, no notification server: a debug line and nothing else.
+ * so each notice is sent by a short-lived child, never waited for: its pidfd
+ * joins notify_fd's epoll set and it is reaped when it exits (without pidfds,
+ * before Linux 5.3: a double fork). The child closes every inherited
+ * descriptor, finds the active seat's user with sd-login (a local x11 or
+ * wayland user session), drops to that uid and gid, and calls Notify with
+ * sd-bus on /run/user/UID/bus, with a call timeout and an alarm as a
+ * backstop. No such session, no bus, no notification server: a debug line
+ * and nothing else.
  *
  * Once per plug (by hold handle) and rate-limited: at most one notice per
  * interval; the verdicts in between are counted and told in one summary
- * notice when the interval ends (notify_fd: a timerfd the loop watches).
+ * notice when the interval ends (a timerfd in notify_fd's set).
  *
  * The text is composed in the child (gettext domain "mediagate"), in the
  * user's language if AccountsService has one for them (what the desktop's
  * settings write: /var/lib/AccountsService/users/NAME, Language=), else in
- * the daemon's locale. Device strings (manufacturer, product, serial, label) are
- * hostile: notify_escape() bounds them, drops control and bidi characters
- * and escapes & < >, since servers read a subset of markup in the body.
+ * the daemon's locale. Device strings (manufacturer, product, serial, label)
+ * are hostile: notify_escape() bounds them, drops control and bidi
+ * characters and escapes & < >, since servers read a subset of markup.
  */
 #ifndef MEDIAGATE_NOTIFY_H
 #define MEDIAGATE_NOTIFY_H
@@ -65,8 +66,12 @@ struct notify;
 /* @cfg may be NULL (defaults). */
 int notify_new(const struct notify_config *cfg, struct notify **ret_notify);
 void notify_free(struct notify *n);
-/* The rate limit's timerfd: readable when a summary may be due. */
+/* What the loop watches (an epoll fd): readable when a summary may be due
+ * or a notice's child has exited; then call notify_dispatch(). */
 int notify_fd(const struct notify *n);
+void notify_dispatch(struct notify *n, uint64_t now_ns);
+/* Notices' children not reaped yet. */
+unsigned int notify_children(const struct notify *n);
 
 /* Pure: does a verdict recorded at @stage ("hold", "replay", "media",
  * "reload", ...) deserve a notice? Storage only, readonly or block, final
@@ -78,8 +83,6 @@ bool notify_wanted(const struct mediagate_event *ev, const struct ident_device *
  * summary. Once per @v->handle. Never waits for the notice itself. */
 void notify_verdict(struct notify *n, uint64_t now_ns, const struct ident_device *d,
 		    const struct decide_verdict *v);
-/* The timerfd fired: send the summary if verdicts were counted. */
-void notify_on_timer(struct notify *n, uint64_t now_ns);
 /* Notices started and verdicts folded into summaries so far. */
 void notify_stats(const struct notify *n, uint64_t *ret_sent, uint64_t *ret_coalesced);
 
