@@ -22,7 +22,9 @@
  *   uevent NAME ACTION           a uevent for a device added above
  *   start SOCKET OUT ERR ARGV... listen on SOCKET, run ARGV (stdout > OUT, stderr
  *                                > ERR), wait for its REPLAY and LIST_PRESENT
- *   hold HANDLE NAME [devpath=S] [replay]   a HELD record for USB device NAME
+ *   hold HANDLE NAME [devpath=S] [replay] [intf=N] [driver=S]
+ *                                a HELD record for USB device NAME (intf=N: of its
+ *                                interface N, at interface level)
  *   remove HANDLE                a REMOVED record
  *   burst FIRST COUNT NAME       COUNT plugs of NAME (handles FIRST..): hold, wait
  *                                for its verdict, remove; "ok N allow A readonly R deny D"
@@ -403,7 +405,28 @@ static void init_record(struct mediagate_event *ev, uint16_t type, uint64_t hand
 	ev->intf_number = 0xff;
 }
 
-/* A HELD record for "hold HANDLE NAME [devpath=S] [replay]"; -1 if no NAME. */
+/* An interface-level hold of interface @num (the sweep at module load, or
+ * a storage driver offered an interface the module does not track): the
+ * record names "NAME:1.N" and carries that interface's class. */
+static void hold_interface(struct mediagate_event *ev, int num)
+{
+	char name[sizeof(ev->devpath)];
+
+	for (unsigned int i = 0; i < ev->num_intf; i++) {
+		if (ev->intf[i].number != num)
+			continue;
+		ev->level = MEDIAGATE_LEVEL_INTERFACE;
+		ev->intf_number = (uint8_t)num;
+		ev->intf_class = ev->intf[i].class;
+		ev->intf_subclass = ev->intf[i].subclass;
+		ev->intf_protocol = ev->intf[i].protocol;
+		memcpy(name, ev->devpath, sizeof(name));
+		snprintf(ev->devpath, sizeof(ev->devpath), "%.20s:1.%d", name, num);
+	}
+}
+
+/* A HELD record for "hold HANDLE NAME [devpath=S] [replay] [intf=N] [driver=S]";
+ * -1 if no NAME. */
 static int build_hold(struct mediagate_event *ev, int argc, char **argv)
 {
 	const struct dev *d = argc >= 3 ? find_dev(argv[2]) : NULL;
@@ -437,6 +460,10 @@ static int build_hold(struct mediagate_event *ev, int argc, char **argv)
 			snprintf(ev->devpath, sizeof(ev->devpath), "%s", argv[i] + 8);
 		else if (!strcmp(argv[i], "replay"))
 			flags |= MEDIAGATE_EVF_REPLAY;
+		else if (!strncmp(argv[i], "driver=", 7))
+			snprintf(ev->driver, sizeof(ev->driver), "%s", argv[i] + 7);
+		else if (!strncmp(argv[i], "intf=", 5))
+			hold_interface(ev, atoi(argv[i] + 5));
 	}
 	ev->flags = flags;
 	return 0;
@@ -447,7 +474,7 @@ static void cmd_hold(int argc, char **argv)
 	struct mediagate_event ev;
 
 	if (build_hold(&ev, argc, argv) < 0)
-		reply("error usage: hold HANDLE NAME [devpath=S] [replay]");
+		reply("error usage: hold HANDLE NAME [devpath=S] [replay] [intf=N] [driver=S]");
 	else if (send_record(&ev) < 0)
 		reply("error send: %s", strerror(errno));
 	else

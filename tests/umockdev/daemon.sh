@@ -13,7 +13,8 @@
 # enrolled with mediagatectl enroll, reload good and bad, a temporary allow
 # across a re-plug and its expiry, the control socket refusing non-root
 # peers (setpriv as nobody), a hostile serial and a hostile filesystem label
-# escaped in the audit line, partitioned media (GPT; LUKS2 in a partition,
+# escaped in the audit line, an interface-level hold upgraded by its medium,
+# partitioned media (GPT; LUKS2 in a partition,
 # alone and next to a plain filesystem), a storm of 300 plugs (audit lines
 # rate-limited with the suppressed count, every verdict in the inventory);
 # every audit line also as the syslog datagram (LOG_AUTHPRIV) the daemon
@@ -464,7 +465,21 @@ if start partitions "$P"; then
 		"plain|0|readonly"
 fi
 
-# ==== 6. a storm of plugs: audit lines rate-limited (100 per 5 s) with the
+# ==== 6. an interface-level hold (a storage interface the module holds by
+# itself: sweep at load, or a storage driver offered it): read-only, then
+# upgraded on the interface's handle when the medium is probed ====
+if start interface "$P"; then
+	must intf-hold hold 1 2-1 intf=0 driver=usb-storage
+	expect_verdict intf-readonly 1 readonly
+	must intf-uevent-sdb uevent sdb add
+	expect_verdict intf-upgraded-allow 1 allow
+	stop interface
+	expect_line audit-intf-hold "$out" "event=verdict $stick handle=1 $stick_str stage=hold verdict=readonly interfaces=\"0:readonly\" rule=\"$P:$L_REGISTERED\" $common reason=\"needs media facts, read-only until probed: allow storage media registered\""
+	expect_line audit-intf-media "$out" "event=verdict $stick handle=1 $stick_str stage=media verdict=allow interfaces=\"0:allow\" rule=\"$P:$L_REGISTERED\" media=luks2 fstype=\"\" label=\"\" uuid=\"$UUID\" cipher=\"aes-xts-plain64\" key_bits=512 registered=yes medium=\"MG-42\" reason=\"matched: allow storage media registered\""
+	expect_eq inventory-intf "$(q "SELECT medium_id, registered, last_verdict FROM media")" "MG-42|1|allow"
+fi
+
+# ==== 7. a storm of plugs: audit lines rate-limited (100 per 5 s) with the
 # suppressed count reported; the inventory records every verdict ====
 if start storm "$P"; then
 	req burst 1 300 2-1
@@ -486,7 +501,7 @@ fi
 # ==== the same events through syslog: LOG_AUTHPRIV|LOG_NOTICE, one datagram each ====
 sleep 0.5 # the capture child writes asynchronously
 hdr='^<85>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] mediagated\[[0-9]+\]: '
-all=$(cat "$tmp"/{verdicts,reload,allow,partitions,storm}.out)
+all=$(cat "$tmp"/{verdicts,reload,allow,partitions,interface,storm}.out)
 got=$(grep -E "${hdr}event=" "$tmp/syslog" | sed -E "s/$hdr//")
 if [[ -n $all && $got == "$all" ]]; then
 	pass syslog-authpriv-lines-are-the-audit-lines
