@@ -47,7 +47,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 
-BINS := $(O)/mediagatectl $(if $(wildcard daemon/src/main.c),$(O)/mediagated)
+BINS := $(O)/mediagatectl $(if $(wildcard daemon/src/main.c),$(O)/mediagated) $(O)/mediagate-probe
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
@@ -63,18 +63,27 @@ $(O)/mediagated: $(O)/daemon/src/main.o $(LIB)
 $(O)/mediagatectl: $(CLI_OBJS) $(LIB)
 	$(CC) $(MG_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+# the daemon's media probe, exec'd per medium (daemon/src/probe_job.c)
+$(O)/mediagate-probe: $(O)/daemon/probe/mediagate-probe.o $(LIB)
+	$(CC) $(MG_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 $(O)/tests/%: $(O)/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(MG_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) -lm
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(O)/daemon/src/main.d $(O)/daemon/probe/mediagate-probe.d $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%.d)
 
 .PHONY: all userspace kmod deps check check-userspace unit-tests lint format install clean demo
 all: userspace kmod
 
 userspace: $(BINS)
 
-unit-tests: $(UNIT_BINS)
+# in-process daemon tests find the probe helper next to themselves (probe_job.c)
+unit-tests: $(UNIT_BINS) $(O)/tests/mediagate-probe
+
+$(O)/tests/mediagate-probe: $(O)/mediagate-probe
+	@mkdir -p $(@D)
+	ln -sf ../mediagate-probe $@
 
 kmod:
 	$(MAKE) -C kmod
@@ -102,7 +111,7 @@ FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v -e '^kmod/'
 lint:
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-		--suppress=missingIncludeSystem -D__GNUC__ -Iinclude -Idaemon/src daemon/src daemon/cli
+		--suppress=missingIncludeSystem -D__GNUC__ -Iinclude -Idaemon/src daemon/src daemon/cli daemon/probe
 	$(MAKE) -C kmod checkpatch
 
 format:

@@ -14,6 +14,7 @@ MG_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms/dkms.conf)
 
 PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
@@ -38,6 +39,8 @@ install: install-bin install-data install-dkms
 install-bin: userspace
 	$(INSTALL_PROGRAM) $(O)/mediagated $(DESTDIR)$(SBINDIR)/mediagated
 	$(INSTALL_PROGRAM) $(O)/mediagatectl $(DESTDIR)$(SBINDIR)/mediagatectl
+	@# the media probe the daemon execs (PROBE_HELPER_PATH in daemon/src/probe.h)
+	$(INSTALL_PROGRAM) $(O)/mediagate-probe $(DESTDIR)$(LIBEXECDIR)/mediagate/mediagate-probe
 
 install-data:
 	$(INSTALL_DATA) include/uapi/linux/mediagate.h $(DESTDIR)$(INCLUDEDIR)/linux/mediagate.h

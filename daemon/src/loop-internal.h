@@ -79,6 +79,7 @@ struct loop {
 	gid_t ctl_gid;
 	int timerfd;
 	int probe_timerfd;
+	int probe_helper; /* O_PATH fd of mediagate-probe, or -1 */
 	struct notify *notify; /* desktop notices (issue 6) */
 	struct loop_probe probes[LOOP_MAX_PROBES];
 	struct override overrides[LOOP_MAX_OVERRIDES];

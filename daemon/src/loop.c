@@ -551,7 +551,7 @@ static void on_mount_event(struct mountwatch_mount *m, bool unmount, void *userd
 	if (!m->described) {
 		mount_device(l, m->usb_name, &m->dev);
 		/* the filesystem's own label and UUID, read-only like every probe */
-		if (probe_path_isolated(m->source, LOOP_PROBE_TIMEOUT_MS, 0, 0, &mi) == 0) {
+		if (probe_exec_run(l->probe_helper, m->source, LOOP_PROBE_TIMEOUT_MS, &mi) == 0) {
 			snprintf(m->label, sizeof(m->label), "%s", mi.label);
 			snprintf(m->uuid, sizeof(m->uuid), "%s",
 				 mi.kind == MEDIA_LUKS ? mi.luks_uuid : mi.fs_uuid);
@@ -828,7 +828,7 @@ int loop_new(const struct loop_config *cfg, struct loop **ret_loop)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	l->epfd = l->sigfd = l->timerfd = l->probe_timerfd = -1;
+	l->epfd = l->sigfd = l->timerfd = l->probe_timerfd = l->probe_helper = -1;
 	l->check_owner = cfg->check_owner;
 	l->policy_path = strdup(cfg->policy_path);
 	l->dev_path = cfg->dev_path ? strdup(cfg->dev_path) : NULL;
@@ -860,10 +860,13 @@ int loop_new(const struct loop_config *cfg, struct loop **ret_loop)
 	if (r < 0)
 		goto fail;
 	{
-		/* load the hash implementation now, not on the first plug */
-		uint8_t h[32];
+		/* media are probed by a helper (probe_job.c); without it media
+		 * rules keep their first verdict (read-only), so say so now */
+		char helper[PATH_MAX] = "";
 
-		(void)ident_hash_descriptors((const uint8_t *)"", 0, h);
+		r = probe_helper_open(helper, sizeof(helper), &l->probe_helper);
+		if (r < 0)
+			log_warn_errno(r, "media probe helper %s: media are not probed", helper);
 	}
 	r = kdev_replay(l->kdev);
 	if (r < 0)
@@ -894,6 +897,8 @@ void loop_free(struct loop *l)
 		close(l->timerfd);
 	if (l->probe_timerfd >= 0)
 		close(l->probe_timerfd);
+	if (l->probe_helper >= 0)
+		close(l->probe_helper);
 	notify_free(l->notify);
 	inv_close(l->inv);
 	policy_free(l->policy);

@@ -14,7 +14,6 @@
 
 #include "log.h"
 #include "loop-internal.h"
-#include "token.h"
 
 static struct loop_probe *probe_for(struct loop *l, uint64_t handle)
 {
@@ -39,20 +38,8 @@ static void arm_probe_timer(struct loop *l)
 		timerfd_settime(l->probe_timerfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-/* Runs in the probe child: the organisation token (issue 5), where
- * /etc/mediagate/org.pub is installed, parsed and verified there too. */
-static void check_token(const char *path, struct media_info *m, char *why, size_t whysz,
-			void *userdata)
-{
-	const struct ident_device *dev = userdata;
-
-	why[0] = '\0';
-	if (m->kind == MEDIA_LUKS)
-		token_check_media(NULL, path, dev, m, why, whysz);
-}
-
 /*
- * Media probes run in children (probe_start) so a stick that stalls its
+ * Media probes run in children (probe_exec_start) so a stick that stalls its
  * reads, or bytes that upset a parser, never hold up the loop: other holds
  * are answered meanwhile, and the answer comes back through epoll.
  */
@@ -79,7 +66,8 @@ int loop_media_appeared(struct loop *l, const char *usb_name, const char *devnod
 				 decide_verdict_name(t->first.verdict));
 			continue;
 		}
-		r = probe_start(devnode, 0, 0, check_token, &t->dev, &p->job);
+		/* the helper checks the organisation token too (issue 5) */
+		r = probe_exec_start(l->probe_helper, devnode, &t->dev, sizeof(t->dev), &p->job);
 		if (r < 0) {
 			log_warn_errno(r, "%s: probing %s", loop_dev_tag(tag, sizeof(tag), &t->dev),
 				       devnode);

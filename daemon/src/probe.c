@@ -378,21 +378,6 @@ int probe_path(const char *path, struct media_info *ret)
 	return 0;
 }
 
-struct probe_reply {
-	int r;
-	struct media_info m;
-	char why[256];
-};
-
-/* Give up every capability (always allowed; root's file ownership stays). */
-static int drop_caps(void)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[2] = {{0}};
-
-	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
-}
-
 static void __attribute__((noreturn))
 probe_child(int fd, const char *path, unsigned int uid, unsigned int gid, probe_post_fn post,
 	    void *userdata)
@@ -409,7 +394,7 @@ probe_child(int fd, const char *path, unsigned int uid, unsigned int gid, probe_
 	close_range(4, ~0U, 0);
 	if (uid && (setgroups(1, &g) < 0 || setresgid(g, g, g) < 0 || setresuid(uid, uid, uid) < 0))
 		_exit(2);
-	if (drop_caps() < 0)
+	if (probe_drop_caps() < 0)
 		_exit(2);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	rep.r = probe_path(path, &rep.m);
@@ -439,58 +424,6 @@ int probe_start(const char *path, unsigned int drop_to_uid, unsigned int gid, pr
 	}
 	close(pfd[1]);
 	*ret = (struct probe_job){.pid = pid, .fd = pfd[0]};
-	return 0;
-}
-
-static void reap(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-}
-
-void probe_cancel(struct probe_job *job)
-{
-	if (job->pid <= 0)
-		return;
-	kill(job->pid, SIGKILL);
-	reap(job->pid);
-	close(job->fd);
-	job->pid = 0;
-	job->fd = -1;
-}
-
-int probe_finish(struct probe_job *job, struct media_info *ret, char *why, size_t whysz)
-{
-	struct probe_reply rep;
-	ssize_t n;
-
-	n = read(job->fd, &rep, sizeof(rep));
-	close(job->fd);
-	/* a child that wrote its reply is about to exit; one that did not is
-	 * killed (it closed the pipe some other way) */
-	if (n != (ssize_t)sizeof(rep))
-		kill(job->pid, SIGKILL);
-	reap(job->pid);
-	job->pid = 0;
-	job->fd = -1;
-	if (n != (ssize_t)sizeof(rep))
-		return -EIO;
-	if (rep.r < 0)
-		return rep.r;
-	/* the child's strings are bounded by the struct; make sure of the NULs */
-	rep.m.fstype[sizeof(rep.m.fstype) - 1] = '\0';
-	rep.m.label[sizeof(rep.m.label) - 1] = '\0';
-	rep.m.fs_uuid[sizeof(rep.m.fs_uuid) - 1] = '\0';
-	rep.m.luks_uuid[sizeof(rep.m.luks_uuid) - 1] = '\0';
-	rep.m.cipher[sizeof(rep.m.cipher) - 1] = '\0';
-	if (rep.m.kind < MEDIA_NONE || rep.m.kind > MEDIA_LUKS)
-		return -EBADMSG;
-	rep.why[sizeof(rep.why) - 1] = '\0';
-	if (why && whysz)
-		snprintf(why, whysz, "%s", rep.why);
-	*ret = rep.m;
 	return 0;
 }
 

@@ -64,6 +64,37 @@ int probe_start(const char *path, unsigned int drop_to_uid, unsigned int gid, pr
 int probe_finish(struct probe_job *job, struct media_info *ret, char *why, size_t whysz);
 void probe_cancel(struct probe_job *job);
 
+/* What a probe child writes on its reply pipe (fd 3 of mediagate-probe). */
+struct probe_reply {
+	int r;
+	struct media_info m;
+	char why[256];
+};
+
+/* Give up every capability (always allowed; root's file ownership stays). */
+int probe_drop_caps(void);
+
+/*
+ * The daemon's probes (probe_job.c): the child execs the mediagate-probe
+ * helper instead of parsing in a copy of the daemon, so the daemon never
+ * maps libblkid, libcryptsetup and what they pull in. probe_helper_open()
+ * finds the helper (PROBE_HELPER_NAME next to the running program, else
+ * PROBE_HELPER_PATH; -EPERM if group/other-writable or owned by someone
+ * else) and opens it O_PATH into *@ret_fd, its path into @path.
+ * probe_exec_start() is probe_start() with the helper: same restrictions
+ * (only its pipes, no capabilities, no-new-privileges) plus an empty
+ * environment; @dev (@devsz bytes, may be NULL) is handed to the helper on
+ * its stdin: a struct ident_device for the organisation token check of a
+ * LUKS medium. Finished with probe_finish() / probe_cancel().
+ * probe_exec_run(): the same, waiting at most @timeout_ms.
+ */
+#define PROBE_HELPER_NAME "mediagate-probe"
+#define PROBE_HELPER_PATH "/usr/libexec/mediagate/" PROBE_HELPER_NAME
+int probe_helper_open(char *path, size_t pathsz, int *ret_fd);
+int probe_exec_start(int helper_fd, const char *path, const void *dev, size_t devsz,
+		     struct probe_job *ret);
+int probe_exec_run(int helper_fd, const char *path, int timeout_ms, struct media_info *ret);
+
 /* Read @path's LUKS2 token of type @type as JSON text (malloc'ed) into
  * *@ret_json. -ENOENT when there is none, -EBADMSG if not LUKS2. */
 int probe_token_json(const char *path, const char *type, char **ret_json);

@@ -150,6 +150,7 @@ expected_install() {
 	644 usr/include/linux/mediagate.h
 	644 usr/lib/modules-load.d/mediagate.conf
 	644 usr/lib/udev/rules.d/70-mediagate.rules
+	755 usr/libexec/mediagate/mediagate-probe
 	755 usr/sbin/mediagatectl
 	755 usr/sbin/mediagated
 	644 usr/share/bash-completion/completions/mediagatectl

@@ -80,6 +80,9 @@ for b in ${MG_VM_EXTRA_BINS:-}; do
 done
 # the daemon, when the build has one (daemon scenarios fail without it)
 [[ -n ${MEDIAGATED:-} && -x $MEDIAGATED ]] && copy_bin "$MEDIAGATED" mediagated
+# and its media probe, which it finds next to itself (daemon/src/probe_job.c)
+[[ -n ${MEDIAGATED:-} && -x ${MEDIAGATED%/*}/mediagate-probe ]] &&
+	copy_bin "${MEDIAGATED%/*}/mediagate-probe" mediagate-probe
 
 mkdir -p "$st/lib/udev/rules.d" "$st/etc/udev"
 for r in 50-udev-default 60-block 60-persistent-storage 80-drivers 99-systemd \
