@@ -36,7 +36,7 @@ fail() {
 	fails=$((fails + 1))
 }
 
-for t in umockdev-wrapper cc cryptsetup sqlite3 setpriv mkfs.ext2; do
+for t in umockdev-wrapper cc cryptsetup sqlite3 setpriv unshare sfdisk blkid mkfs.ext2; do
 	if ! command -v $t >/dev/null; then
 		fail setup "$t not installed: make deps"
 		exit 1
