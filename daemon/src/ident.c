@@ -366,6 +366,17 @@ static void copy_field(char dst[IDENT_STR_MAX], const char *src, size_t srcsz)
 	dst[n] = '\0';
 }
 
+/* The module's storage drivers (kmod/hold.c mg_is_storage_driver). */
+static bool storage_driver(const char drv[32])
+{
+	size_t n = strnlen(drv, 32);
+
+	if (n == 0 || n == 32)
+		return false;
+	return !strcmp(drv, "usb-storage") || !strcmp(drv, "uas") || !strncmp(drv, "ums-", 4) ||
+	       !strncmp(drv, "ums_", 4);
+}
+
 int ident_from_event(const struct mediagate_event *ev, struct ident_device *ret_dev)
 {
 	struct ident_device d = {0};
@@ -405,6 +416,7 @@ int ident_from_event(const struct mediagate_event *ev, struct ident_device *ret_
 	copy_field(d.product, ev->product, sizeof(ev->product));
 	copy_field(d.manufacturer, ev->manufacturer, sizeof(ev->manufacturer));
 	d.strings_truncated = !!(ev->flags & MEDIAGATE_EVF_TRUNCATED);
+	d.storage_driver = ev->level == MEDIAGATE_LEVEL_INTERFACE && storage_driver(ev->driver);
 
 	*ret_dev = d;
 	return 0;

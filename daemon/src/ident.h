@@ -45,6 +45,11 @@ struct ident_device {
 	bool strings_truncated; /* a string was longer than IDENT_STR_MAX-1 */
 	bool have_hash;
 	uint8_t desc_hash[32]; /* SHA-256 over the raw descriptors */
+	/* An interface of it was offered to (or bound to) a SCSI storage driver
+	 * whatever its class: a vendor-class stick that usb-storage claims by
+	 * ID (unusual_devs, new_id). It carries storage, so it counts as class
+	 * 08 for the policy and ident_has_class(). */
+	bool storage_driver;
 };
 
 /* USB interface class codes the policy names. */
@@ -53,7 +58,8 @@ struct ident_device {
 #define USB_CLASS_CODE_STORAGE 0x08
 #define USB_CLASS_CODE_HUB 0x09
 
-/* True if the device has an interface of class @cls. */
+/* True if the device has an interface of class @cls (class 08 also when
+ * @d->storage_driver). */
 bool ident_has_class(const struct ident_device *d, uint8_t cls);
 
 /* Name of a connect type: "hotplug", "hardwired", "unknown". */

@@ -4,7 +4,7 @@
 
 bool ident_has_class(const struct ident_device *d, uint8_t cls)
 {
-	if (d->cls == cls)
+	if (d->cls == cls || (cls == USB_CLASS_CODE_STORAGE && d->storage_driver))
 		return true;
 	for (unsigned int i = 0; i < d->n_intf && i < IDENT_MAX_INTF; i++)
 		if (d->intf[i].cls == cls)

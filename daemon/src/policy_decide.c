@@ -21,6 +21,8 @@ static void summarise(const struct ident_device *d, struct devsum *s)
 
 	memset(s->cls, 0, sizeof(s->cls));
 	s->cls[d->cls >> 6] |= 1ull << (d->cls & 63);
+	if (d->storage_driver) /* a vendor-class stick claimed by usb-storage */
+		s->cls[USB_CLASS_CODE_STORAGE >> 6] |= 1ull << (USB_CLASS_CODE_STORAGE & 63);
 	for (unsigned int i = 0; i < n; i++)
 		s->cls[d->intf[i].cls >> 6] |= 1ull << (d->intf[i].cls & 63);
 	s->serial_len = strnlen(d->serial, sizeof(d->serial));

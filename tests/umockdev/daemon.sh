@@ -222,6 +222,15 @@ sed -e 's|/1-3|/1-6|g; s|1-3:|1-6:|g; s|usb1-port3|usb1-port6|g' \
 	-e "s|^H: serial=.*|H: serial=${long_hex}0a|" "$fixtures/hostile-serial.umockdev" \
 	>"$tmp/long-serial.umockdev"
 must fixture-long-serial fixture "$tmp/long-serial.umockdev"
+# 2-2: the plain stick as a vendor-class (ff) device, which usb-storage
+# claims by ID (unusual_devs, new_id); serial "VENDORFF"
+sed -e 's|/2-1|/2-2|g; s|2-1:|2-2:|g; s|usb2-port1|usb2-port2|g; s|bus/usb/002/005|bus/usb/002/006|' \
+	-e 's|^A: devnum=5|A: devnum=6|; s|^E: DEVNUM=005|E: DEVNUM=006|' \
+	-e 's|^A: bInterfaceClass=08|A: bInterfaceClass=ff|; s|^A: bInterfaceSubClass=06|A: bInterfaceSubClass=ff|' \
+	-e 's|^A: bInterfaceProtocol=50|A: bInterfaceProtocol=ff|; s|^E: INTERFACE=8/6/80|E: INTERFACE=255/255/255|' \
+	-e 's|0904000002080650|0904000002ffffff|; s|^H: serial=.*|H: serial=56454e444f5246460a|' \
+	"$fixtures/plain-stick.umockdev" >"$tmp/vendor-class.umockdev"
+must fixture-vendor-class fixture "$tmp/vendor-class.umockdev"
 must disk-luks disk 2-1 sdb "$tmp/luks.img"
 must disk-label disk 1-3 sdc "$tmp/label.img"
 [[ $fails -eq 0 ]] || exit 1
@@ -479,6 +488,16 @@ if start interface "$P"; then
 	expect_eq inventory-intf "$(q "SELECT medium_id, registered, last_verdict FROM media")" "MG-42|1|allow"
 fi
 
+# ==== 6b. a vendor-class stick (interface ff) held because usb-storage was
+# offered it: storage all the same, so the storage rules decide (read-only
+# until probed), never the shipped catch-all `allow any` ====
+if start vendor-class "$P"; then
+	must vendor-hold hold 1 2-2 intf=0 driver=usb-storage
+	expect_verdict vendor-class-storage-readonly 1 readonly
+	stop vendor-class
+	expect_eq audit-vendor-class "$(grep -c '^event=verdict dev="2-2" .*serial="VENDORFF" .*stage=hold verdict=readonly .*rule="'"$P:$L_REGISTERED"'"' "$out")" 1
+fi
+
 # ==== 7. a storm of plugs: audit lines rate-limited (100 per 5 s) with the
 # suppressed count reported; the inventory records every verdict ====
 if start storm "$P"; then
@@ -501,7 +520,7 @@ fi
 # ==== the same events through syslog: LOG_AUTHPRIV|LOG_NOTICE, one datagram each ====
 sleep 0.5 # the capture child writes asynchronously
 hdr='^<85>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] mediagated\[[0-9]+\]: '
-all=$(cat "$tmp"/{verdicts,reload,allow,partitions,interface,storm}.out)
+all=$(cat "$tmp"/{verdicts,reload,allow,partitions,interface,vendor-class,storm}.out)
 got=$(grep -E "${hdr}event=" "$tmp/syslog" | sed -E "s/$hdr//")
 if [[ -n $all && $got == "$all" ]]; then
 	pass syslog-authpriv-lines-are-the-audit-lines

@@ -309,6 +309,32 @@ static void test_event(void **state)
 	assert_string_equal(d.manufacturer, "Evil\x1b[2J\n");
 	assert_true(d.strings_truncated);
 	assert_false(d.have_hash);
+	assert_false(d.storage_driver);
+
+	/* a vendor-class interface offered to usb-storage (claimed by ID) is
+	 * storage; the same driver name on a device-level record says nothing,
+	 * and an unterminated or foreign driver field is no storage driver */
+	ev.num_intf = 1;
+	ev.intf[0] = (struct mediagate_intf_desc){0, 0xff, 0xff, 0xff};
+	ev.level = MEDIAGATE_LEVEL_INTERFACE;
+	snprintf(ev.driver, sizeof(ev.driver), "usb-storage");
+	assert_int_equal(ident_from_event(&ev, &d), 0);
+	assert_true(d.storage_driver);
+	assert_true(ident_has_class(&d, USB_CLASS_CODE_STORAGE));
+	snprintf(ev.driver, sizeof(ev.driver), "ums-realtek");
+	assert_int_equal(ident_from_event(&ev, &d), 0);
+	assert_true(d.storage_driver);
+	snprintf(ev.driver, sizeof(ev.driver), "usbhid");
+	assert_int_equal(ident_from_event(&ev, &d), 0);
+	assert_false(d.storage_driver);
+	assert_false(ident_has_class(&d, USB_CLASS_CODE_STORAGE));
+	memset(ev.driver, 'u', sizeof(ev.driver));
+	assert_int_equal(ident_from_event(&ev, &d), 0);
+	assert_false(d.storage_driver);
+	ev.level = MEDIAGATE_LEVEL_DEVICE;
+	snprintf(ev.driver, sizeof(ev.driver), "usb-storage");
+	assert_int_equal(ident_from_event(&ev, &d), 0);
+	assert_false(d.storage_driver);
 
 	/* bad records leave *ret alone */
 	memset(&d, 0, sizeof(d));

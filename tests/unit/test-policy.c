@@ -524,6 +524,17 @@ static void test_decide_interfaces(void **state)
 	policy_decide(p, &d, NULL, &dec);
 	assert_int_equal(dec.line, 4);
 	policy_free(p);
+
+	/* a vendor-class interface that usb-storage claims by ID is storage */
+	p = parse_ok("readonly storage\nallow any\n");
+	dev_init(&d, 1, 1, "ff:ff:ff");
+	policy_decide(p, &d, NULL, &dec);
+	assert_int_equal(dec.line, 2);
+	d.storage_driver = true;
+	policy_decide(p, &d, NULL, &dec);
+	assert_int_equal(dec.line, 1);
+	assert_int_equal(dec.verdict, POLICY_READONLY);
+	policy_free(p);
 }
 
 static void test_decide_lists_flattened(void **state)
