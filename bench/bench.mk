@@ -33,3 +33,4 @@ bench: bench-build
 -include bench/fleet.mk
 -include bench/datapath.mk
 -include bench/usbguard.mk
+-include bench/daemon-vm.mk

@@ -237,8 +237,11 @@ static int send_verdict(struct loop *l, const struct ident_device *d,
 		return log_errno(r, "%s: verdict %s on handle %llu failed",
 				 loop_dev_tag(tag, sizeof(tag), d), decide_verdict_name(v->verdict),
 				 (unsigned long long)v->handle);
-	log_debug("%s: handle %llu -> %s (%s)", loop_dev_tag(tag, sizeof(tag), d),
-		  (unsigned long long)v->handle, decide_verdict_name(v->verdict), v->interfaces);
+	/* inside the measured decision time: escape the tag only if logged */
+	if (log_get_max_level() >= LOG_DEBUG)
+		log_debug("%s: handle %llu -> %s (%s)", loop_dev_tag(tag, sizeof(tag), d),
+			  (unsigned long long)v->handle, decide_verdict_name(v->verdict),
+			  v->interfaces);
 	return 0;
 }
 
