@@ -17,7 +17,7 @@
 # 5. the file lists before dpkg -i and after dpkg --purge are compared here
 #
 # Environment: MG_SYSTEM_CACHE (image cache), MG_SYSTEM_DEBS (skip make deb),
-# MG_SYSTEM_TIMEOUT (seconds per boot, default 1500), ACCEL (tcg or kvm),
+# MG_SYSTEM_TIMEOUT (seconds per boot, default 2400), ACCEL (tcg or kvm),
 # MG_SYSTEM_KEEP=1 (keep the guest disk for inspection).
 set -u
 build=${1:?usage: run.sh BUILD_DIR}
@@ -26,7 +26,7 @@ cd "$top" || exit 1
 here=tests/system
 cache=${MG_SYSTEM_CACHE:-/var/cache/mediagate-vm/system}
 work=$build/system
-timeout=${MG_SYSTEM_TIMEOUT:-1500}
+timeout=${MG_SYSTEM_TIMEOUT:-2400}
 accel=${ACCEL:-tcg}
 [[ $accel == tcg ]] && accel=tcg,thread=multi
 failed=0

@@ -134,7 +134,9 @@ phase_install() {
 		fail install-module-file "modinfo -n: $out"
 	expect install-service-enabled "$(systemctl is-enabled mediagated.service 2>&1)" enabled
 	wait_until 30 systemctl -q is-active mediagated.service
-	expect install-service-active "$(systemctl is-active mediagated.service 2>&1)" active
+	out=$(systemctl is-active mediagated.service 2>&1)
+	[[ $out == active ]] && pass install-service-active ||
+		fail install-service-active "$out: $(journalctl -b -u mediagated -n 4 --no-pager 2>&1 | tr '\n' ' ')"
 	check install-module-loaded test -c /dev/mediagate
 	lsinitramfs "/boot/initrd.img-$KVER" >"$R/initramfs-list.txt" 2>&1
 	out=$(grep -cE 'mediagate\.ko|etc/modprobe.d/mediagate.conf|scripts/init-top/mediagate$' "$R/initramfs-list.txt")
