@@ -397,14 +397,34 @@ int inv_prune_attachments(struct inv *inv, const char *boot)
 	return sqlite3_changes(inv->db);
 }
 
+int inv_begin(struct inv *inv)
+{
+	return exec(inv, "BEGIN IMMEDIATE");
+}
+
+int inv_commit(struct inv *inv)
+{
+	int r = exec(inv, "COMMIT");
+
+	if (r < 0)
+		exec(inv, "ROLLBACK");
+	return r;
+}
+
+void inv_rollback(struct inv *inv)
+{
+	exec(inv, "ROLLBACK");
+}
+
 int inv_record(struct inv *inv, const struct inv_sighting *s)
 {
+	bool own = sqlite3_get_autocommit(inv->db); /* else inside inv_begin() */
 	int64_t id = 0;
 	int r;
 
 	if (!s->dev || !s->type)
 		return -EINVAL;
-	r = exec(inv, "BEGIN IMMEDIATE");
+	r = own ? exec(inv, "BEGIN IMMEDIATE") : 0;
 	if (r < 0)
 		return r;
 	r = upsert_medium(inv, s, &id);
@@ -413,10 +433,11 @@ int inv_record(struct inv *inv, const struct inv_sighting *s)
 	if (r >= 0 && s->attach && s->boot && s->verdict)
 		r = set_attachment(inv, s->attach, s->boot, s->verdict, s->time);
 	if (r < 0) {
-		exec(inv, "ROLLBACK");
+		if (own)
+			exec(inv, "ROLLBACK");
 		return r;
 	}
-	return exec(inv, "COMMIT");
+	return own ? exec(inv, "COMMIT") : 0;
 }
 
 int inv_record_event(struct inv *inv, int64_t time, const char *type, const char *host,

@@ -64,6 +64,13 @@ struct inv_sighting {
 };
 int inv_record(struct inv *inv, const struct inv_sighting *s);
 
+/* One transaction around several writes: after inv_begin(), inv_record()
+ * and inv_set_attachment() do not commit by themselves; inv_commit() (which
+ * rolls back if it fails) or inv_rollback() ends it. */
+int inv_begin(struct inv *inv);
+int inv_commit(struct inv *inv);
+void inv_rollback(struct inv *inv);
+
 /* Attachments (schema 3): set the verdict recorded for @attach (of boot
  * @boot); read it back into @ret_verdict (-ENOENT if none); delete the rows
  * of every boot but @boot (returns how many). */

@@ -160,6 +160,40 @@ static void record_retired_seen(struct loop *l, const struct ident_device *d,
 	}
 }
 
+/* The ledger's part of a verdict: event + media row for storage, and the
+ * attachment's verdict for every device (loop_restart.c). */
+static int ledger_verdict(struct loop *l, const struct mediagate_event *ev,
+			  const struct ident_device *d, const struct decide_verdict *v,
+			  const char *line, const char *attach)
+{
+	int r = 0;
+
+	if (is_storage(ev, d)) {
+		struct inv_sighting s = {
+			.time = time(NULL),
+			.type = "verdict",
+			.dev = d,
+			.media = v->have_media ? &v->media : NULL,
+			.medium_id = v->medium_id[0] ? v->medium_id : NULL,
+			.verdict = decide_verdict_name(v->verdict),
+			.host = l->host,
+			.line = line,
+			.attach = attach,
+			.boot = loop_boot_id(),
+		};
+
+		r = inv_record(l->inv, &s);
+	} else if (attach) {
+		/* no medium, no event row: the attachment's verdict all the same */
+		r = inv_set_attachment(l->inv, attach, loop_boot_id(),
+				       decide_verdict_name(v->verdict), time(NULL));
+	}
+	if (r < 0)
+		log_warn_errno(r, "inventory: cannot record the verdict of handle %llu",
+			       (unsigned long long)v->handle);
+	return r;
+}
+
 static void record_verdict(struct loop *l, const struct mediagate_event *ev,
 			   const struct ident_device *d, const struct decide_verdict *v,
 			   const char *stage, const char *reason)
@@ -183,36 +217,25 @@ static void record_verdict(struct loop *l, const struct mediagate_event *ev,
 	};
 	char key[LOOP_ATTACH_KEY_MAX];
 	const char *attach = loop_attach_key(key, sizeof(key), ev);
+	bool staged;
 	int r;
 
 	if (audit_format_verdict(line, sizeof(line), &a) < 0)
 		log_warn("audit line for handle %llu truncated", (unsigned long long)v->handle);
+	/* The ledger row is written before the audit line and committed after
+	 * it: a kill before the line loses both (the restarted daemon audits
+	 * the verdict then, loop_restart.c); only a kill within the commit
+	 * leaves the line without its row (the verdict audited twice). */
+	staged = l->inv && inv_begin(l->inv) >= 0;
+	if (staged && ledger_verdict(l, ev, d, v, line, attach) < 0) {
+		inv_rollback(l->inv);
+		staged = false;
+	}
 	if (v->dec.log)
 		emit_audit(l, line);
-	if (l->inv && is_storage(ev, d)) {
-		struct inv_sighting s = {
-			.time = time(NULL),
-			.type = "verdict",
-			.dev = d,
-			.media = v->have_media ? &v->media : NULL,
-			.medium_id = v->medium_id[0] ? v->medium_id : NULL,
-			.verdict = a.verdict,
-			.host = l->host,
-			.line = line,
-			.attach = attach,
-			.boot = loop_boot_id(),
-		};
-
-		r = inv_record(l->inv, &s);
-		if (r < 0)
-			log_warn_errno(r, "inventory: cannot record verdict");
-	} else if (l->inv && attach) {
-		/* no medium, no event row: the attachment's verdict all the same */
-		r = inv_set_attachment(l->inv, attach, loop_boot_id(), a.verdict, time(NULL));
-		if (r < 0)
-			log_warn_errno(r, "inventory: cannot record the verdict of handle %llu",
-				       (unsigned long long)v->handle);
-	}
+	if (staged && (r = inv_commit(l->inv)) < 0)
+		log_warn_errno(r, "inventory: cannot record the verdict of handle %llu",
+			       (unsigned long long)v->handle);
 	if (v->retired_medium[0] && strcmp(stage, "reload") && strcmp(stage, "manual"))
 		record_retired_seen(l, d, v);
 	/* issue 6: the desktop notice, never waited for (notify.c) */
