@@ -76,6 +76,8 @@ install-dkms:
 
 # make deb: stage a source tree under build/deb/ with dkms/debian/ as its
 # debian/, then dpkg-buildpackage -us -uc -b there (binary packages only).
+# The .debs land next to the stage; a test that must not race another
+# `make deb` passes its own DEB_STAGE=DIR/mediagate-VERSION (tests/system).
 DEB_STAGE := build/deb/mediagate-$(MG_VERSION)
 DEB_SOURCES := Makefile README.md daemon include kmod man policy dkms
 
@@ -89,4 +91,4 @@ deb:
 	@# exported to recipes and must not reach the package build
 	cd $(DEB_STAGE) && env -i PATH="$$PATH" HOME="$$HOME" LC_ALL=C.UTF-8 \
 		DEB_BUILD_OPTIONS="$$DEB_BUILD_OPTIONS" dpkg-buildpackage -us -uc -b
-	@ls -l build/deb/*.deb
+	@ls -l $(dir $(DEB_STAGE))*.deb

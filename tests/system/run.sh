@@ -67,11 +67,13 @@ echo "system: image $img (guest kernel $kver)"
 t=$SECONDS
 debdir=${MG_SYSTEM_DEBS:-}
 if [[ -z $debdir ]]; then
-	if ! make deb >"$work/make-deb.log" 2>&1; then
+	# its own stage: another `make deb` in the same tree must not clobber it
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms/dkms.conf)
+	if ! make deb DEB_STAGE="$(readlink -f "$work")/deb/mediagate-$ver" >"$work/make-deb.log" 2>&1; then
 		fail system-make-deb "$(tail -n 3 "$work/make-deb.log" | tr '\n' ' ')"
 		exit 1
 	fi
-	debdir=build/deb
+	debdir=$work/deb
 fi
 cp "$debdir"/mediagate_*_amd64.deb "$debdir"/mediagate-dkms_*_all.deb "$work/share/debs/" ||
 	{ fail system-debs "no mediagate .debs in $debdir"; exit 1; }
