@@ -61,7 +61,7 @@ fuzz: fuzz-build
 # coverage) into tests/fuzz/corpus/<t>/. FUZZ_MAX_TIME=SECONDS or
 # FUZZ_UNTIL="04:20 UTC" stops each target early (reported as FAIL with the
 # count it reached). Logs:
-# build/fuzz/logs/<t>-fuzz.log; summary: build/fuzz/logs/long[-<targets>].txt.
+# build/fuzz/logs/long/<t>-fuzz.log; summary: build/fuzz/logs/long[-<targets>].txt.
 FUZZ_LONG_RUNS ?= 10000000
 FUZZ_LONG_JOBS ?= 2
 FUZZ_ALL := $(FUZZ_SRCS:tests/fuzz/fuzz-%.c=%)

@@ -23,7 +23,11 @@ fo=build/fuzz
 runs=${MG_FUZZ_RUNS:-20000}
 long=0
 [[ -n ${MG_FUZZ_RUNS:-} ]] && long=1
-mkdir -p "$fo/logs" "$fo/artifacts"
+# Long runs log apart: a smoke run (make check) beside a long one must not
+# truncate the long one's logs.
+logs=$fo/logs
+[[ $long -eq 1 ]] && logs=$fo/logs/long
+mkdir -p "$logs" "$fo/artifacts"
 fail=0
 
 if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
@@ -71,7 +75,7 @@ for src in tests/fuzz/fuzz-*.c; do
 	fi
 
 	# 1. Replay the corpus (seeds + regression inputs), each input once.
-	log=$fo/logs/$t-corpus.log
+	log=$logs/$t-corpus.log
 	n=0
 	if [[ -d $corpus ]]; then
 		n=$(find "$corpus" -type f | wc -l)
@@ -90,7 +94,7 @@ for src in tests/fuzz/fuzz-*.c; do
 
 	# 2. Fuzz. Smoke: a fresh work dir and a fixed seed (reproducible).
 	# Long: a persistent work dir, so successive runs build on each other.
-	log=$fo/logs/$t-fuzz.log
+	log=$logs/$t-fuzz.log
 	if [[ $long -eq 1 ]]; then
 		work=$fo/work/$t
 		seed=0
