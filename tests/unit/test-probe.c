@@ -10,9 +10,11 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "ident.h"
 #include "probe.h"
 
 #define UUID2 "3f0c2f8e-8d1a-4c1b-9a53-0c6f3e0d4b11"
@@ -261,6 +263,54 @@ static void test_async_post_hook(void **state)
 	assert_string_equal(why, "");
 }
 
+/* The daemon's way (probe_job.c): the mediagate-probe helper, found next to
+ * this binary (the Makefile links it into the tests directory), gives the
+ * same answers; the stick's identity it is given reaches the organisation
+ * token check (which always explains itself), none means no check. */
+static void test_exec_helper(void **state)
+{
+	struct ident_device dev = {.vid = 0x0781, .pid = 0x5583};
+	char path[4096], why[256];
+	struct probe_job job;
+	struct media_info m;
+	struct pollfd p;
+	int fd;
+
+	(void)state;
+	assert_int_equal(probe_helper_open(path, sizeof(path), &fd), 0);
+	assert_non_null(strstr(path, "/" PROBE_HELPER_NAME));
+	assert_int_equal(probe_exec_run(fd, img("luks2tok.img"), 5000, &m), 0);
+	assert_int_equal(m.kind, MEDIA_LUKS);
+	assert_string_equal(m.luks_uuid, UUID2);
+	assert_string_equal(m.cipher, "aes-xts-plain64");
+	assert_true(m.token_present);
+	assert_int_equal(probe_exec_run(fd, img("vfat.img"), 5000, &m), 0);
+	assert_int_equal(m.kind, MEDIA_PLAIN);
+	assert_string_equal(m.label, "MY STICK");
+	assert_int_equal(probe_exec_run(fd, img("corrupt.img"), 5000, &m), -EBADMSG);
+	assert_int_equal(probe_exec_run(fd, img("nope.img"), 5000, &m), -ENOENT);
+	assert_int_equal(probe_exec_run(-1, img("vfat.img"), 5000, &m), -ENOENT);
+
+	strcpy(dev.serial, "4C530001");
+	for (int with_dev = 0; with_dev < 2; with_dev++) {
+		assert_int_equal(probe_exec_start(fd, img("luks2tok.img"), with_dev ? &dev : NULL,
+						  with_dev ? sizeof(dev) : 0, &job),
+				 0);
+		p = (struct pollfd){.fd = job.fd, .events = POLLIN};
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		why[0] = 'x';
+		assert_int_equal(probe_finish(&job, &m, why, sizeof(why)), 0);
+		assert_int_equal(m.kind, MEDIA_LUKS);
+		assert_int_equal(why[0] != '\0', with_dev);
+	}
+
+	/* no answer in time: the helper is killed and reaped */
+	assert_int_equal(probe_exec_run(fd, img("luks2.img"), 0, &m), -ETIMEDOUT);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	close(fd);
+}
+
 static void test_missing(void **state)
 {
 	struct media_info m;
@@ -283,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_isolated),
 		cmocka_unit_test(test_async_post_hook),
+		cmocka_unit_test(test_exec_helper),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
