@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/slab.h>
 #include <linux/usb.h>
@@ -171,6 +172,55 @@ static void mg_apply_udev(struct usb_device *udev, u8 verdict, const u8 *iv)
 	}
 }
 
+/*
+ * The effect of a verdict (set_configuration, driver probe) runs in a
+ * worker, not in the caller of the ioctl: a driver's probe started from a
+ * task with a fatal signal pending fails (kthread_create() and
+ * alloc_workqueue() return -EINTR: usb-storage's "error handler thread
+ * failed to spawn"), so a daemon killed during its verdict ioctl would
+ * leave the device authorized with its storage driver unbound, its disk
+ * never appearing. The caller still waits for the effect, uninterruptibly,
+ * as before.
+ */
+struct mg_apply {
+	struct work_struct work;
+	struct completion done;
+	struct usb_interface *intf;
+	struct usb_device *udev;
+	u8 verdict;
+	const u8 *iv;
+	const char *offered;
+};
+
+static void mg_apply_work(struct work_struct *work)
+{
+	struct mg_apply *a = container_of(work, struct mg_apply, work);
+
+	if (a->intf)
+		mg_apply_intf(a->intf, a->verdict, a->offered);
+	else
+		mg_apply_udev(a->udev, a->verdict, a->iv);
+	complete(&a->done);
+}
+
+static void mg_apply_in_worker(struct usb_interface *intf, struct usb_device *udev, u8 verdict,
+			       const u8 *iv, const char *offered)
+{
+	struct mg_apply a = {
+		.intf = intf,
+		.udev = udev,
+		.verdict = verdict,
+		.iv = iv,
+		.offered = offered,
+	};
+
+	INIT_WORK_ONSTACK(&a.work, mg_apply_work);
+	init_completion(&a.done);
+	queue_work(mg_wq, &a.work);
+	wait_for_completion(&a.done);
+	destroy_work_on_stack(&a.work);
+}
+
 int mg_verdict_apply(u64 handle, u8 verdict, const u8 *iv)
 {
 	struct usb_interface *intf = NULL;
@@ -201,10 +251,7 @@ int mg_verdict_apply(u64 handle, u8 verdict, const u8 *iv)
 		intf = usb_get_intf(e->intf);
 	mutex_unlock(&mg_lock);
 
-	if (intf)
-		mg_apply_intf(intf, verdict, offered);
-	else
-		mg_apply_udev(udev, verdict, iv);
+	mg_apply_in_worker(intf, udev, verdict, iv, offered);
 
 	mutex_lock(&mg_lock);
 	e = mg_entry_find_handle(handle);
