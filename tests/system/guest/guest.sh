@@ -188,9 +188,9 @@ case_held_at_boot() {
 		fail boot-held-before-daemon "$(tr '\n' ';' <<<"$e")"
 	fi
 	# the module came from the initramfs: loaded before usb-storage registered
-	line=$(journal_mono -k | grep -nE 'mediagate: loaded|usbcore: registered new interface driver usb-storage' |
-		head -n 2 | cut -d: -f1,2- | sed -E 's/^[0-9]+://' | grep -oE 'mediagate: loaded|usb-storage' | paste -sd,)
-	expect boot-module-before-usb-storage "$line" "mediagate: loaded,usb-storage"
+	line=$(journal_mono -k | grep -oE 'mediagate: loaded|registered new interface driver usb-storage' |
+		head -n 2 | paste -sd,)
+	expect boot-module-before-usb-storage "$line" "mediagate: loaded,registered new interface driver usb-storage"
 	journal_mono -k | grep -E 'mediagate|usb-storage|Attached SCSI' >"$R/kernel-boot.txt"
 	journal_mono -u mediagated >"$R/mediagated-boot.txt"
 	# each stick: its disk attached only after the daemon's first verdict on it
