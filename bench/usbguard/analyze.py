@@ -191,6 +191,13 @@ def main():
         print(f"  {tool:10} sticks enumerated {len(sticks)}, decisions (kernel) {len(decs)}, "
               f"logged by the daemon {b.get('decided', '?')} of {b.get('sticks', '?')}; "
               f"first add -> last decision {span}")
+        # the hub thread enumerates the sticks one after another: what the
+        # daemon adds is each stick's announce -> decision and the tail after
+        # the last stick was announced (mediagate's verdicts paired in order)
+        last_ann = max((r["announce"] for r in sticks if "announce" in r), default=None)
+        tail = f"{(last - last_ann) * 1000:.1f} ms" if last is not None and last_ann is not None else "-"
+        print(f"  {'':10} per stick announce -> decision {fmt(stats(sticks, 'announce', 'decision'))}; "
+              f"last announce -> last decision {tail}")
     print("daemon figures (VmRSS / Pss in kB, CPU = utime+stime in s, all threads)")
     for tool in TOOLS:
         s, i = info[tool].get("start", {}), info[tool].get("idle", {})
