@@ -18,7 +18,8 @@
 #
 # Environment: MG_SYSTEM_CACHE (image cache), MG_SYSTEM_DEBS (skip make deb),
 # MG_SYSTEM_TIMEOUT (seconds per boot, default 2400), ACCEL (tcg or kvm),
-# MG_SYSTEM_KEEP=1 (keep the guest disk for inspection).
+# MG_SYSTEM_KEEP=1 (keep the guest disk for inspection), MG_SYSTEM_PHASES=cases
+# (development: only boot 2, on a BUILD/system left as boot 1 left it).
 set -u
 build=${1:?usage: run.sh BUILD_DIR}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -50,7 +51,8 @@ cleanup() {
 	[[ ${MG_SYSTEM_KEEP:-0} == 1 ]] || rm -f "$work/root.qcow2"
 }
 trap cleanup EXIT
-rm -rf "$work"
+phases=${MG_SYSTEM_PHASES:-install cases}
+[[ $phases == *install* ]] && rm -rf "$work"
 mkdir -p "$work/share/debs" "$work/share/results" "$work/sticks"
 
 # ---- 1. image ----
@@ -63,30 +65,32 @@ lap image $t
 kver=$(cat "$img/kver")
 echo "system: image $img (guest kernel $kver)"
 
-# ---- 2. packages ----
-t=$SECONDS
-debdir=${MG_SYSTEM_DEBS:-}
-if [[ -z $debdir ]]; then
-	# its own stage: another `make deb` in the same tree must not clobber it
-	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms/dkms.conf)
-	if ! make deb DEB_STAGE="$(readlink -f "$work")/deb/mediagate-$ver" >"$work/make-deb.log" 2>&1; then
-		fail system-make-deb "$(tail -n 3 "$work/make-deb.log" | tr '\n' ' ')"
-		exit 1
+# ---- 2. packages, sticks, the guest disk (an overlay on the cache) ----
+prepare() {
+	t=$SECONDS
+	debdir=${MG_SYSTEM_DEBS:-}
+	if [[ -z $debdir ]]; then
+		# its own stage: another `make deb` in the same tree must not clobber it
+		ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms/dkms.conf)
+		if ! make deb DEB_STAGE="$(readlink -f "$work")/deb/mediagate-$ver" >"$work/make-deb.log" 2>&1; then
+			fail system-make-deb "$(tail -n 3 "$work/make-deb.log" | tr '\n' ' ')"
+			exit 1
+		fi
+		debdir=$work/deb
 	fi
-	debdir=$work/deb
-fi
-cp "$debdir"/mediagate_*_amd64.deb "$debdir"/mediagate-dkms_*_all.deb "$work/share/debs/" ||
-	{ fail system-debs "no mediagate .debs in $debdir"; exit 1; }
-lap make-deb $t
+	cp "$debdir"/mediagate_*_amd64.deb "$debdir"/mediagate-dkms_*_all.deb "$work/share/debs/" ||
+		{ fail system-debs "no mediagate .debs in $debdir"; exit 1; }
+	lap make-deb $t
 
-# ---- sticks: an unknown plain ext4 stick and a blank one to enroll ----
-mkdir -p "$work/sticks/content"
-echo "unknown stick" >"$work/sticks/content/hello.txt"
-mkfs.ext4 -q -F -L UNKNOWN -d "$work/sticks/content" "$work/sticks/unknown.img" 64M
-truncate -s 64M "$work/sticks/company.img"
-head -c 24 /dev/urandom | base64 | tr -d '\n' >"$work/share/company.key"
-cp "$here/guest/guest.sh" "$work/share/guest.sh"
-qemu-img create -q -f qcow2 -b "$(readlink -f "$img/base.img")" -F raw "$work/root.qcow2"
+	# ---- sticks: an unknown plain ext4 stick and a blank one to enroll ----
+	mkdir -p "$work/sticks/content"
+	echo "unknown stick" >"$work/sticks/content/hello.txt"
+	mkfs.ext4 -q -F -L UNKNOWN -d "$work/sticks/content" "$work/sticks/unknown.img" 64M
+	truncate -s 64M "$work/sticks/company.img"
+	head -c 24 /dev/urandom | base64 | tr -d '\n' >"$work/share/company.key"
+	cp "$here/guest/guest.sh" "$work/share/guest.sh"
+	qemu-img create -q -f qcow2 -b "$(readlink -f "$img/base.img")" -F raw "$work/root.qcow2"
+}
 
 # boot PHASE INITRD: one guest boot; the guest runs guest.sh PHASE and
 # powers off. Sets boot_s (host seconds to the guest's first line).
@@ -133,13 +137,17 @@ boot() {
 }
 
 # ---- 3. install ----
-boot install "$img/initrd.img"
+if [[ $phases == *install* ]]; then
+	prepare
+	boot install "$img/initrd.img"
+fi
 if [[ ! -s $work/share/initrd.img ]]; then
 	fail reboot-initramfs "boot 1 left no initramfs to boot with"
 	exit 1
 fi
 
 # ---- 4. cases (booted with the initramfs the package built) ----
+cp "$here/guest/guest.sh" "$work/share/guest.sh"
 boot cases "$work/share/initrd.img"
 
 # ---- 5. purge leaves no file behind ----
