@@ -19,7 +19,8 @@
 # Environment: MG_SYSTEM_CACHE (image cache), MG_SYSTEM_DEBS (skip make deb),
 # MG_SYSTEM_TIMEOUT (seconds per boot, default 2400), ACCEL (tcg or kvm),
 # MG_SYSTEM_KEEP=1 (keep the guest disk for inspection), MG_SYSTEM_PHASES=cases
-# (development: only boot 2, on a BUILD/system left as boot 1 left it).
+# (development: only boot 2, on a BUILD/system left as boot 1 left it),
+# MG_SYSTEM_FAST_PURGE=1 (no initramfs rebuild on purge: see guest.sh).
 set -u
 build=${1:?usage: run.sh BUILD_DIR}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -148,6 +149,8 @@ fi
 
 # ---- 4. cases (booted with the initramfs the package built) ----
 cp "$here/guest/guest.sh" "$work/share/guest.sh"
+rm -f "$work/share/fast-purge"
+[[ ${MG_SYSTEM_FAST_PURGE:-0} == 1 ]] && touch "$work/share/fast-purge"
 boot cases "$work/share/initrd.img"
 
 # ---- 5. purge leaves no file behind ----
