@@ -45,7 +45,8 @@ install -m 0600 $here/conf/usbguard-daemon.conf $here/conf/rules.conf "$tree/etc
 install -m 0644 $here/conf/mediagate.conf "$tree/etc/mediagate/sbs.conf"
 cp -L "$libs/libusbguard.so.1" "$libs/libqb.so.100" "$tree/lib/x86_64-linux-gnu/"
 
-export MG_VM_EXTRA_TREE=$(realpath "$tree")
+MG_VM_EXTRA_TREE=$(realpath "$tree")
+export MG_VM_EXTRA_TREE
 export MG_VM_SCENARIO_DIRS="${MG_VM_SCENARIO_DIRS:-} $here/guest"
 # copy_bin resolves the binaries' other libraries with ldd: it must find the staged ones
 export LD_LIBRARY_PATH=$libs
