@@ -203,6 +203,8 @@ int inv_open(const char *path, unsigned int flags, struct inv **ret_inv)
 	}
 	if (r >= 0)
 		r = exec(inv, "PRAGMA foreign_keys = ON");
+	if (r >= 0 && (flags & INV_OPEN_SMALL_CACHE))
+		r = exec(inv, "PRAGMA cache_size = -256");
 	if (r < 0)
 		goto fail;
 	*ret_inv = inv;

@@ -37,6 +37,11 @@
 struct inv;
 
 #define INV_OPEN_READONLY (1U << 0)
+/* A long-lived writer (the daemon): SQLite's page cache kept at
+ * 256 KiB instead of its default 2 MiB, which would otherwise fill up with
+ * ledger pages the daemon never reads again (RSS grew 1.2 MB over 2 000
+ * plugs). */
+#define INV_OPEN_SMALL_CACHE (1U << 1)
 
 /* Open (creating it 0640 if missing, unless read-only) and migrate. */
 int inv_open(const char *path, unsigned int flags, struct inv **ret_inv);

@@ -873,7 +873,7 @@ int loop_new(const struct loop_config *cfg, struct loop **ret_loop)
 	}
 	if (l->db_path[0]) {
 		make_parent(l->db_path, 0750);
-		r = inv_open(l->db_path, 0, &l->inv);
+		r = inv_open(l->db_path, INV_OPEN_SMALL_CACHE, &l->inv);
 		if (r < 0) {
 			/* the ledger is not worth failing open: decide without it */
 			log_warn_errno(r, "inventory %s unavailable", l->db_path);
