@@ -7,7 +7,8 @@
 # 1. host: the real mediagated against bench/daemon-host (a fake kernel on a
 #    Unix socket), MG_BENCH_PLUGS holds one at a time: the daemon's own part
 #    of a decision at native speed (the fake "ioctl" is a socket send), and
-#    its RSS/PSS/private dirty after startup and after the plugs.
+#    its RSS/PSS/private dirty after startup and after the plugs; then a
+#    second daemon for MG_BENCH_HOST_PLUGS (2000) plugs: memory growth only.
 # 2. VM: scenario 21 (tests/vm/guest/scenarios/21-daemon-bench.sh) on each
 #    kernel of KERNELS (default "6.12 6.1"), one after the other so the two
 #    TCG guests do not share the 2 cores: MG_BENCH_PLUGS plugs of a gadget
@@ -18,6 +19,7 @@ set -uo pipefail
 build=${1:?usage: bench/daemon-vm.sh BUILD_DIR [KERNELS]}
 kernels=${2-6.12 6.1}
 n=${MG_BENCH_PLUGS:-100}
+n_grow=${MG_BENCH_HOST_PLUGS:-2000}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 rc=0
@@ -52,6 +54,28 @@ if [[ -s $tmp/host.out ]] && st=$("$build/mediagated" --control "$tmp/ctl" --ctl
 		"/proc/$dpid/maps" | sort -u | tr '\n' ' ')"
 else
 	echo "FAIL: daemon-host: $(cat "$tmp/host.err" "$tmp/daemon.err" | tail -3)"
+	rc=1
+fi
+kill "$dpid" "$kpid" 2>/dev/null
+wait 2>/dev/null
+
+# memory growth over many plugs (the ledger's page cache, heap): a fresh daemon
+rm -f "$tmp"/k.sock "$tmp"/ctl "$tmp"/inv.db* "$tmp/host.out"
+"$build/bench/daemon-host" "$tmp/k.sock" "$n_grow" >"$tmp/host.out" 2>"$tmp/host.err" &
+kpid=$!
+for _ in $(seq 50); do [[ -S $tmp/k.sock ]] && break; sleep 0.1; done
+"$build/mediagated" -d --no-owner-check -c "$tmp/bench.conf" --dev "$tmp/k.sock" \
+	--db "$tmp/inv.db" --control "$tmp/ctl" >"$tmp/audit.log" 2>"$tmp/daemon.err" &
+dpid=$!
+for _ in $(seq 100); do [[ -S $tmp/ctl ]] && break; sleep 0.1; done
+startup=$(mem "$dpid")
+for _ in $(seq 1200); do [[ -s $tmp/host.out ]] && break; sleep 0.1; done
+sleep 1
+if [[ -s $tmp/host.out ]]; then
+	echo "host: growth: memory after startup: $startup"
+	echo "host: growth: memory after $n_grow plugs: $(mem "$dpid")"
+else
+	echo "FAIL: daemon-host growth run: $(cat "$tmp/host.err" "$tmp/daemon.err" | tail -3)"
 	rc=1
 fi
 kill "$dpid" "$kpid" 2>/dev/null
