@@ -164,6 +164,8 @@ excl=(
 	'^/var/lib/dkms/mok\.(key|pub)$' # DKMS's own signing key, made at its first build, shared by every DKMS module
 	'^/media/' # udisks2's mount points of the test's mounts
 	'^/var/lib/systemd/(timers|random-seed|catalog)' # systemd's own state
+	'^/var/tmp/systemd-private-' # PrivateTmp= directories of this boot's services (logind)
+	'^/var/lib/udisks2/' # udisks2's record of the test's mounts
 )
 filter() {
 	local re

@@ -191,6 +191,10 @@ case_held_at_boot() {
 	line=$(journal_mono -k | grep -oE 'mediagate: loaded|registered new interface driver usb-storage' |
 		head -n 2 | paste -sd,)
 	expect boot-module-before-usb-storage "$line" "mediagate: loaded,registered new interface driver usb-storage"
+	# mg-systest starts once mediagated is up; the disks and the media-stage
+	# verdicts follow
+	wait_until 120 eval 'disk_of "$UNKNOWN" >/dev/null && disk_of "$COMPANY" >/dev/null'
+	wait_until 120 eval "journal_mono -u mediagated | grep -q 'serial=\"$COMPANY\" .*stage=media'"
 	journal_mono -k | grep -E 'mediagate|usb-storage|Attached SCSI' >"$R/kernel-boot.txt"
 	journal_mono -u mediagated >"$R/mediagated-boot.txt"
 	# each stick: its disk attached only after the daemon's first verdict on it
@@ -248,6 +252,8 @@ case_company_rw() {
 	local sd out dm mnt opts t
 	t=$(now)
 	sd=$(disk_of "$COMPANY") || { fail company-udisks-rw "no disk"; return; }
+	# read-only until the daemon has read the LUKS2 header (media stage)
+	wait_until 60 eval "[[ \$(cat /sys/block/$sd/ro) == 0 ]]"
 	expect company-sysfs-rw "$(cat /sys/block/$sd/ro)" 0
 	out=$(udisksctl unlock -b "/dev/$sd" --key-file "$S/company.key" --no-user-interaction 2>&1) ||
 		{ fail company-udisks-unlock "$out"; return; }
@@ -342,7 +348,7 @@ case_purge() {
 	fi
 	[[ -e $S/fast-purge ]] && sed -i 's/^update_initramfs=.*/update_initramfs=yes/' "$conf"
 	timing purge-dpkg "$t"
-	out=$(dkms status -m mediagate 2>&1)
+	out=$(dkms status -m mediagate 2>/dev/null)
 	expect purge-dkms-gone "$out" ""
 	file_list >"$R/files-after.txt"
 	info "files after purge: $(wc -l <"$R/files-after.txt")"
