@@ -11,7 +11,7 @@
 # reported as skipped, never as passed. CI and `make check` skip nothing.
 set -u
 build=${1:?usage: run-check.sh BUILD_DIR}
-suites=(unit policy registry umockdev ledger packaging fleet fuzz vm)
+suites=(unit policy registry umockdev ledger packaging system fleet fuzz vm)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 log_dir=$build/test-logs
