@@ -102,6 +102,16 @@ demo: deps
 	$(MAKE) --no-print-directory userspace
 	@tests/vm/demo/run.sh $(O)
 
+# The system-test VM (tests/system): a Debian 12 desktop guest, the .debs
+# installed with dpkg, udisks2. Long under TCG, so not part of make check.
+.PHONY: system-check
+system-check: deps
+	$(MAKE) userspace
+	@mkdir -p $(O)
+	@tests/system/run.sh $(O) 2>&1 | tee $(O)/system-check.log; rc=$${PIPESTATUS[0]}; \
+	echo "$$(grep -c '^PASS: ' $(O)/system-check.log) passed, $$(grep -c '^FAIL: ' $(O)/system-check.log) failed"; \
+	exit $$rc
+
 # Userspace suites only (no VM), for quick iteration.
 check-userspace:
 	$(MAKE) SANITIZE=1 userspace unit-tests

@@ -11,7 +11,10 @@
 # reported as skipped, never as passed. CI and `make check` skip nothing.
 set -u
 build=${1:?usage: run-check.sh BUILD_DIR}
-suites=(unit policy registry umockdev ledger packaging system fleet fuzz vm)
+# tests/system (the debootstrap'd desktop guest, dpkg + DKMS inside TCG) is
+# `make system-check`: 20-45 min of TCG per run here, too long for every CI
+# run until its install boot is made faster (tests/system/README.md).
+suites=(unit policy registry umockdev ledger packaging fleet fuzz vm)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 log_dir=$build/test-logs
