@@ -91,7 +91,8 @@ echo "$kver" >"$dir/kver"
 cp "$root/boot/vmlinuz-$kver" "$dir/vmlinuz"
 cp "$root/boot/initrd.img-$kver" "$dir/initrd.img"
 size=$(($(du -sm "$root" | cut -f1) + 1536))
-mkfs.ext4 -q -F -L mg-system -d "$root" "$dir/base.img" "${size}M"
+# (mke2fs -d says "Creating regular file" on stdout even with -q: stdout is the result)
+mkfs.ext4 -q -F -L mg-system -d "$root" "$dir/base.img" "${size}M" >&2
 rm -rf "$root"
 echo "$kver $(($(date +%s) - t0))s" >"$dir/.done"
 echo "mkimage: built $dir ($kver, ${size} MiB) in $(($(date +%s) - t0)) s" >&2
