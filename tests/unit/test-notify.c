@@ -46,6 +46,8 @@
 #include "loop-internal.h"
 #include "notify.h"
 
+#include "fake-kernel.h"
+
 static char dir[64], bus_addr[128], calls_path[128], ready_path[128];
 static uid_t user_uid;
 static gid_t user_gid;
@@ -607,31 +609,6 @@ static void send_hold(int fd, uint64_t handle, const char *devpath, const char *
 	ev.intf[0].protocol = cls == 8 ? 0x50 : 1;
 	ev.num_intf = 1;
 	assert_int_equal(send(fd, &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
-}
-
-static void expect_verdict(int fd, uint64_t handle, unsigned int verdict)
-{
-	struct kdev_fake_msg m = {0};
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-
-	assert_int_equal(poll(&p, 1, 5000), 1);
-	assert_int_equal(recv(fd, &m, sizeof(m), 0), (ssize_t)sizeof(m));
-	assert_int_equal(m.op, KDEV_FAKE_VERDICT);
-	assert_int_equal(m.verdict.handle, handle);
-	assert_int_equal(m.verdict.verdict, verdict);
-}
-
-static void pump(struct loop *l)
-{
-	for (int i = 0; i < 4; i++)
-		assert_int_equal(loop_dispatch(l, 50), 0);
-}
-
-static void settle(struct loop *l)
-{
-	for (int i = 0; i < 100 && loop_probes_running(l); i++)
-		assert_int_equal(loop_dispatch(l, 100), 0);
-	assert_int_equal(loop_probes_running(l), 0);
 }
 
 static uint64_t sent_by(const struct loop *l)

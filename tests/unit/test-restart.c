@@ -33,6 +33,8 @@
 #include "log.h"
 #include "loop.h"
 
+#include "fake-kernel.h"
+
 #define UUID "3f0c2f8e-8d1a-4c1b-9a53-0c6f3e0d4b11"
 
 static char dir[64];
@@ -141,28 +143,6 @@ static struct kdev_fake_msg recv_msg(int fd, int ms)
 	if (poll(&p, 1, ms) == 1)
 		assert_int_equal(recv(fd, &m, sizeof(m), 0), (ssize_t)sizeof(m));
 	return m;
-}
-
-static void expect_verdict(int fd, uint64_t handle, unsigned int verdict)
-{
-	struct kdev_fake_msg m = recv_msg(fd, 5000);
-
-	assert_int_equal(m.op, KDEV_FAKE_VERDICT);
-	assert_int_equal(m.verdict.handle, handle);
-	assert_int_equal(m.verdict.verdict, verdict);
-}
-
-static void pump(struct loop *l)
-{
-	for (int i = 0; i < 4; i++)
-		assert_int_equal(loop_dispatch(l, 50), 0);
-}
-
-static void settle(struct loop *l)
-{
-	for (int i = 0; i < 100 && loop_probes_running(l); i++)
-		assert_int_equal(loop_dispatch(l, 100), 0);
-	assert_int_equal(loop_probes_running(l), 0);
 }
 
 static int count_lines(const char *s, const char *needle)
